@@ -1,0 +1,47 @@
+# Two commands for a fresh machine (see README): `make plan` and `make test`.
+# Each creates .venv/ at the repository root and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: plan test lint demo bench node clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## The main job, offline: synthesize every environment, audit the policies, review against an empty base.
+plan: $(STAMP)
+	$(BIN)/lakestack plan
+
+## The whole test suite (and lint).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## The model lifecycle end to end on a local MLflow store.
+demo: $(STAMP)
+	$(BIN)/lakestack demo
+
+## The cdktf CLI (for `npx cdktf deploy <env>` and the benchmark's side-by-side).
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch node_modules/.installed
+
+node: node_modules/.installed
+
+bench: $(STAMP) node_modules/.installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf cdktf.out review-out .lakestack

@@ -1,0 +1,1 @@
+"""Bootstrap: MLOps job specs from config, seeded idempotently into each workspace."""

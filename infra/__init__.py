@@ -1,0 +1,1 @@
+"""Infrastructure: platform config, CDKTF stacks and constructs."""

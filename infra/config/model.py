@@ -1,0 +1,488 @@
+"""Typed platform configuration: the one shape every layer reads.
+
+Built once from `infra/platform.yaml` by `infra.config.load_config` and passed down; stacks,
+policies, review and bootstrap never read the YAML themselves. Key names are the interface in
+DESIGN.md section 3: extend, don't rename.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+TIERS = ("dev", "staging", "prod")
+Tier = Literal["dev", "staging", "prod"]
+ROLES = ("reader", "writer")
+Role = Literal["reader", "writer"]
+
+# Unity Catalog stores names in lower case; hyphens and spaces need backticks everywhere, so we refuse them.
+UC_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,254}$")
+MONITOR_GRANULARITIES = (
+    "5 minutes", "30 minutes", "1 hour", "1 day", "1 week", "2 weeks", "3 weeks", "4 weeks", "1 month", "1 year",
+)
+SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)", "STRING", "BOOLEAN", "DATE", "TIMESTAMP")
+RATE_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(minute)\s+per\s+(user|endpoint)\s*$")
+QUARTZ_FIELDS = (6, 7)
+GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+def uc_identifier(value: str) -> str:
+    """Validate a Unity Catalog name; the message proposes a valid spelling."""
+    if not isinstance(value, str) or not UC_IDENTIFIER.match(value):
+        suggestion = re.sub(r"[^a-z0-9_]", "_", str(value).lower()).lstrip("0123456789") or "name"
+        raise ValueError(
+            f"'{value}' is not a valid Unity Catalog identifier: use lower-case letters, digits and "
+            f"underscores, starting with a letter or underscore (for example '{suggestion}')"
+        )
+    return value
+
+
+def quartz_cron(value: str) -> str:
+    if len(str(value).split()) not in QUARTZ_FIELDS:
+        raise ValueError(
+            f"'{value}' is not a Quartz cron expression (6 or 7 fields: sec min hour day month weekday [year]), "
+            "for example '0 0 6 * * ?'"
+        )
+    return value
+
+
+UcIdentifier = Annotated[str, AfterValidator(uc_identifier)]
+QuartzCron = Annotated[str, AfterValidator(quartz_cron)]
+
+
+def granularity(value: str) -> str:
+    if value not in MONITOR_GRANULARITIES:
+        raise ValueError(f"granularity '{value}' is not one of: {', '.join(MONITOR_GRANULARITIES)}")
+    return value
+
+
+Granularity = Annotated[str, AfterValidator(granularity)]
+
+
+class Strict(BaseModel):
+    """Base for every config object: immutable, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class AccountConfig(Strict):
+    account_id: str = Field(min_length=1)
+    host: str = "https://accounts.cloud.databricks.com"
+    metastore_id: str = Field(min_length=1)
+    cloud: Literal["aws", "azure", "gcp"] = "aws"
+
+
+class GithubConfig(Strict):
+    repository: str
+
+    @field_validator("repository")
+    @classmethod
+    def _owner_repo(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", value):
+            raise ValueError(f"'{value}' is not 'owner/repo' (for example 'acme/retail-ml')")
+        return value
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/{self.repository}"
+
+
+class NotificationsConfig(Strict):
+    emails: list[str] = Field(default_factory=list)
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for email in value:
+            if "@" not in email:
+                raise ValueError(f"'{email}' is not an email address")
+        return value
+
+
+class FeatureColumn(Strict):
+    name: UcIdentifier
+    type: str = "DOUBLE"
+
+    @field_validator("type")
+    @classmethod
+    def _sql_type(cls, value: str) -> str:
+        if value.upper() not in SQL_TYPES:
+            raise ValueError(f"'{value}' is not a supported column type; use one of: {', '.join(SQL_TYPES)}")
+        return value.upper()
+
+
+class ValidationConfig(Strict):
+    """How the validate task compares a challenger with the champion."""
+
+    metric: str
+    higher_is_better: bool = True
+    threshold: float | None = None
+    min_improvement: float = 0.0
+    mode: Literal["disabled", "dry_run", "enabled"] = "enabled"
+
+
+class ServingConfig(Strict):
+    workload_size: Literal["Small", "Medium", "Large"] = "Small"
+    scale_to_zero: bool = True
+    rate_limits: list[str] = Field(default_factory=list)
+    query_roles: list[str] = Field(default_factory=list)
+    query_principals: list[str] = Field(default_factory=list)
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rate_limits(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not RATE_LIMIT.match(item):
+                raise ValueError(
+                    f"rate limit '{item}' does not parse; write '<calls>/minute per user' or "
+                    "'<calls>/minute per endpoint', for example '100/minute per user'"
+                )
+        return value
+
+    def parsed_rate_limits(self) -> list[tuple[int, str, str]]:
+        """(calls, renewal_period, key) for each rate limit."""
+        out = []
+        for item in self.rate_limits:
+            match = RATE_LIMIT.match(item)
+            assert match  # validated above
+            out.append((int(match.group(1)), match.group(2), match.group(3)))
+        return out
+
+
+class MonitorConfig(Strict):
+    granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
+    drift_threshold: float = Field(gt=0, le=1)
+    drift_metric: Literal["js_distance", "ks_statistic", "wasserstein_distance", "population_stability_index",
+                          "chi_squared_statistic", "tv_distance", "l_infinity_distance"] = "js_distance"
+    min_violating_windows: int = Field(default=1, ge=1)
+    schedule: QuartzCron = "0 0 6 * * ?"
+    timezone: str = "UTC"
+    slicing_exprs: list[str] = Field(default_factory=list)
+    baseline_table: str | None = None
+
+
+class ModelConfig(Strict):
+    name: UcIdentifier
+    description: str = ""
+    problem_type: Literal["classification", "regression"]
+    prediction_col: UcIdentifier = "prediction"
+    label_col: UcIdentifier | None = None
+    timestamp_col: UcIdentifier = "timestamp"
+    model_id_col: UcIdentifier = "model_version"
+    features: list[FeatureColumn] = Field(default_factory=list)
+    validation: ValidationConfig | None = None
+    serving: ServingConfig | None = None
+    monitor: MonitorConfig | None = None
+
+    @model_validator(mode="after")
+    def _monitor_needs_label(self) -> ModelConfig:
+        if self.monitor is not None and self.problem_type == "classification" and not self.label_col:
+            raise ValueError(
+                f"model '{self.name}' is a classification model with a monitor but no label_col; "
+                "add label_col (the ground-truth column) or remove monitor"
+            )
+        if self.monitor is not None and self.serving is None:
+            raise ValueError(
+                f"model '{self.name}' has a monitor but no serving: the monitor watches the serving "
+                "endpoint's inference table; add serving or remove monitor"
+            )
+        return self
+
+    @property
+    def validation_or_default(self) -> ValidationConfig:
+        if self.validation is not None:
+            return self.validation
+        if self.problem_type == "classification":
+            return ValidationConfig(metric="roc_auc", higher_is_better=True)
+        return ValidationConfig(metric="rmse", higher_is_better=False)
+
+
+class FeatureTableConfig(Strict):
+    """A feature table in `<catalog>.ml`, declared so its data-drift monitor has a table at apply time."""
+
+    name: UcIdentifier
+    profile: Literal["snapshot", "time_series"] = "snapshot"
+    timestamp_col: UcIdentifier | None = None
+    granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
+    columns: list[FeatureColumn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _time_series_needs_timestamp(self) -> FeatureTableConfig:
+        if self.profile == "time_series" and not self.timestamp_col:
+            raise ValueError(f"feature table '{self.name}' has profile time_series but no timestamp_col")
+        return self
+
+
+class ExistingWorkspace(Strict):
+    host: str
+    workspace_id: int
+
+    @field_validator("host")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+/?$", value):
+            raise ValueError(f"'{value}' is not a workspace URL (for example 'https://dbc-1234.cloud.databricks.com')")
+        return value.rstrip("/")
+
+
+class WorkspaceCreate(Strict):
+    """An AWS workspace created through the account API (`databricks_mws_workspaces`)."""
+
+    deployment_name: str
+    aws_region: str
+    credentials_id: str
+    storage_configuration_id: str
+    network_id: str | None = None
+    pricing_tier: Literal["PREMIUM", "ENTERPRISE"] = "PREMIUM"
+
+    @field_validator("deployment_name")
+    @classmethod
+    def _deployment(cls, value: str) -> str:
+        if not re.match(r"^[a-z0-9][a-z0-9-]{1,62}$", value):
+            raise ValueError(f"'{value}' is not a deployment name (lower-case letters, digits, hyphens)")
+        return value
+
+
+class WorkspaceConfig(Strict):
+    """Either attach to an existing workspace (`host` + `workspace_id`) or `create` one."""
+
+    host: str | None = None
+    workspace_id: int | None = None
+    create: WorkspaceCreate | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> WorkspaceConfig:
+        if self.create is not None:
+            if self.host or self.workspace_id:
+                raise ValueError("give either create or host + workspace_id, not both")
+            return self
+        if not self.host or self.workspace_id is None:
+            raise ValueError("needs host and workspace_id of an existing workspace, or create: {...}")
+        ExistingWorkspace(host=self.host, workspace_id=self.workspace_id)
+        return self
+
+    @property
+    def url(self) -> str:
+        """The workspace URL; for a created AWS workspace it follows from the deployment name."""
+        if self.create is not None:
+            return f"https://{self.create.deployment_name}.cloud.databricks.com"
+        assert self.host
+        return self.host.rstrip("/")
+
+
+class BackendConfig(Strict):
+    """Terraform state backend; `options` are passed to the CDKTF backend class of that type."""
+
+    type: Literal["local", "s3", "azurerm", "gcs", "remote"] = "local"
+    options: dict[str, str | bool | int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _required_options(self) -> BackendConfig:
+        required = {
+            "local": (),
+            "s3": ("bucket", "key", "region"),
+            "azurerm": ("resource_group_name", "storage_account_name", "container_name", "key"),
+            "gcs": ("bucket",),
+            "remote": ("organization", "workspace"),
+        }[self.type]
+        missing = [k for k in required if k not in self.options]
+        if missing:
+            raise ValueError(f"backend type '{self.type}' needs options: {', '.join(missing)}")
+        return self
+
+
+class DeployerConfig(Strict):
+    """The environment's CI/CD service principal."""
+
+    display_name: str | None = None
+    member_of: list[str] = Field(default_factory=list)
+    github_environment: str | None = None
+
+
+class JobsConfig(Strict):
+    """How bootstrap seeds the MLOps jobs in this environment."""
+
+    git_branch: str | None = None
+    git_tag: str | None = None
+    training_schedule: QuartzCron = "0 0 3 ? * MON"
+    batch_inference_schedule: QuartzCron = "0 0 5 * * ?"
+    monitoring_schedule: QuartzCron = "0 0 7 * * ?"
+    timezone: str = "UTC"
+    data_fraction: float = Field(default=1.0, gt=0, le=1)
+    paused: bool = False
+    permissions: dict[str, Literal["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE"]] | None = None
+
+    @model_validator(mode="after")
+    def _one_ref(self) -> JobsConfig:
+        if self.git_branch and self.git_tag:
+            raise ValueError("give git_branch or git_tag, not both")
+        return self
+
+
+class EnvironmentConfig(Strict):
+    tier: Tier | None = None
+    workspace: WorkspaceConfig
+    catalog: UcIdentifier
+    storage_root: str | None = None
+    access: dict[str, Role] = Field(default_factory=dict)
+    read_only_from: list[str] = Field(default_factory=list)
+    serving: bool | None = None
+    monitoring: bool | None = None
+    warehouse_id: str | None = None
+    backend: BackendConfig = Field(default_factory=BackendConfig)
+    deployer: DeployerConfig = Field(default_factory=DeployerConfig)
+    jobs: JobsConfig = Field(default_factory=JobsConfig)
+    notifications: NotificationsConfig | None = None
+
+
+class PlatformConfig(Strict):
+    project: str
+    account: AccountConfig
+    github: GithubConfig
+    groups: dict[str, str] = Field(min_length=1)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    models: list[ModelConfig] = Field(default_factory=list)
+    feature_tables: list[FeatureTableConfig] = Field(default_factory=list)
+    environments: dict[str, EnvironmentConfig] = Field(min_length=1)
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9-]{0,39}$", value):
+            raise ValueError(f"'{value}' is not a project slug (lower-case letters, digits, hyphens; max 40)")
+        return value
+
+    # Accessors that resolve defaults, so no layer re-derives them differently.
+
+    def env(self, name: str) -> Environment:
+        return Environment(self, name)
+
+    def envs(self) -> list[Environment]:
+        return [Environment(self, name) for name in self.environments]
+
+    def model(self, name: str) -> ModelConfig | None:
+        return next((m for m in self.models if m.name == name), None)
+
+
+class Environment:
+    """One environment with its defaults resolved (tier, serving, names) against the platform."""
+
+    SCHEMAS = ("ml", "inference", "monitoring")
+
+    def __init__(self, platform: PlatformConfig, name: str) -> None:
+        self.platform = platform
+        self.name = name
+        self.config = platform.environments[name]
+
+    def __repr__(self) -> str:
+        return f"Environment({self.name!r})"
+
+    @property
+    def tier(self) -> str:
+        return self.config.tier or self.name
+
+    @property
+    def governed(self) -> bool:
+        """Staging and prod: isolated catalogs, read-only humans, inference tables everywhere."""
+        return self.tier in ("staging", "prod")
+
+    @property
+    def protected(self) -> bool:
+        """Prod: data-bearing resources cannot be destroyed by Terraform."""
+        return self.tier == "prod"
+
+    @property
+    def catalog(self) -> str:
+        return self.config.catalog
+
+    @property
+    def serving_enabled(self) -> bool:
+        return self.config.serving if self.config.serving is not None else self.tier != "dev"
+
+    @property
+    def monitoring_enabled(self) -> bool:
+        if not self.serving_enabled:
+            return False
+        return self.config.monitoring if self.config.monitoring is not None else True
+
+    @property
+    def served_models(self) -> list[ModelConfig]:
+        return [m for m in self.platform.models if m.serving is not None] if self.serving_enabled else []
+
+    @property
+    def monitored_models(self) -> list[ModelConfig]:
+        return [m for m in self.served_models if m.monitor is not None] if self.monitoring_enabled else []
+
+    @property
+    def creates_workspace(self) -> bool:
+        return self.config.workspace.create is not None
+
+    @property
+    def host(self) -> str:
+        return self.config.workspace.url
+
+    @property
+    def deployer_name(self) -> str:
+        return self.config.deployer.display_name or f"{self.platform.project}-{self.name}-deployer"
+
+    @property
+    def github_environment(self) -> str:
+        return self.config.deployer.github_environment or self.name
+
+    @property
+    def oidc_subject(self) -> str:
+        return f"repo:{self.platform.github.repository}:environment:{self.github_environment}"
+
+    @property
+    def notification_emails(self) -> list[str]:
+        own = self.config.notifications
+        return list(own.emails if own is not None else self.platform.notifications.emails)
+
+    @property
+    def git_ref(self) -> tuple[str, str]:
+        """('branch' | 'tag', name) that bootstrap jobs check out; prod defaults to the release branch."""
+        jobs = self.config.jobs
+        if jobs.git_tag:
+            return ("tag", jobs.git_tag)
+        return ("branch", jobs.git_branch or "main")
+
+    @property
+    def job_permissions(self) -> dict[str, str]:
+        """Group name -> job permission level; by default engineers run jobs and scientists watch them."""
+        declared = self.config.jobs.permissions
+        if declared is None:
+            defaults = {"ml_engineers": "CAN_MANAGE_RUN", "data_scientists": "CAN_VIEW"}
+            declared = {role: level for role, level in defaults.items() if role in self.platform.groups}
+        return {self.group(role): level for role, level in declared.items()}
+
+    def group(self, role: str) -> str:
+        return self.platform.groups[role]
+
+    def endpoint_name(self, model: ModelConfig) -> str:
+        # Serving endpoint names allow letters, digits, hyphens and underscores, up to 63 characters.
+        return f"{self.platform.project}-{self.name}-{model.name}".replace("_", "-")[:63]
+
+    def model_full_name(self, model: ModelConfig) -> str:
+        return f"{self.catalog}.ml.{model.name}"
+
+    def inference_table_prefix(self, model: ModelConfig) -> str:
+        return model.name
+
+    def payload_table(self, model: ModelConfig) -> str:
+        """The raw AI Gateway payload table Databricks writes for the endpoint."""
+        return f"{self.catalog}.inference.{self.inference_table_prefix(model)}_payload"
+
+    def processed_table(self, model: ModelConfig) -> str:
+        """The monitorable table the monitoring job fills from the payload table."""
+        return f"{self.catalog}.inference.{model.name}_predictions"
+
+    def drift_metrics_table(self, model: ModelConfig) -> str:
+        return f"{self.catalog}.monitoring.{model.name}_predictions_drift_metrics"
+
+    def profile_metrics_table(self, model: ModelConfig) -> str:
+        return f"{self.catalog}.monitoring.{model.name}_predictions_profile_metrics"
+
+    def experiment_path(self, model: ModelConfig) -> str:
+        return f"/Shared/{self.platform.project}/{self.name}/{model.name}"

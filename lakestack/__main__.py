@@ -1,0 +1,5 @@
+import sys
+
+from lakestack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,61 @@
+"""The `lakestack` command: one entry point, one subcommand per job, the same exit codes everywhere.
+
+Subcommands live next to the code they drive (`infra/cli.py`, `policies/cli.py`, ...) and register
+themselves here; each handler imports its heavy libraries (jsii, mlflow) only when it runs, so
+`lakestack audit` and `lakestack review` never pay for CDKTF's start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from lakestack import __version__
+from lakestack.errors import EXIT_BAD_INPUT, InputError
+
+# Modules that contribute subcommands through a `register(subparsers)` function.
+COMMAND_MODULES = (
+    "infra.cli",
+    "policies.cli",
+    "review.cli",
+    "bootstrap.cli",
+    "bootstrap.tasks.cli",
+    "lakestack.plan",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lakestack",
+        description="Databricks MLOps platform in code: synth, audit, review, bootstrap, promote.",
+    )
+    parser.add_argument("--version", action="version", version=f"lakestack {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Governance policies as code: one resource model, a Databricks rule pack, waivers and reports."""

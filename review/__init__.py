@@ -1,0 +1,1 @@
+"""Plan review: what a change does to each environment, with risky changes first."""

@@ -1,0 +1,1 @@
+"""In-process fakes for the services lakestack talks to (there is no Databricks in tests)."""

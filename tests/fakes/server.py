@@ -1,0 +1,135 @@
+"""A local HTTP server that answers Databricks REST paths from in-memory state.
+
+Tests drive the real `databricks-sdk` against it: the SDK's retries, error mapping and
+pagination all run for real. API families (jobs, Unity Catalog, serving, ...) add their routes
+with `server.route(method, pattern, handler)`; a handler gets a `Request` and returns
+`(status, body)`. Every request is logged, and faults can be queued for the next matching call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from databricks.sdk import WorkspaceClient
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    match: re.Match[str] | None = None
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+
+Handler = Callable[[Request], tuple[int, Any]]
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: Any
+    times: int = 1
+
+
+@dataclass
+class FakeDatabricks:
+    """Routes, request log and fault queue; start() binds 127.0.0.1 on a free port."""
+
+    routes: list[tuple[str, re.Pattern[str], Handler]] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _httpd: ThreadingHTTPServer | None = None
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append((method, re.compile(f"^{pattern}$"), handler))
+
+    def fail(self, method: str, pattern: str, status: int, message: str = "injected", times: int = 1,
+             error_code: str = "TEMPORARILY_UNAVAILABLE") -> None:
+        """The next `times` calls matching method and path regex answer `status` instead."""
+        body = {"error_code": error_code, "message": message}
+        self.faults.append(Fault(method, re.compile(f"^{pattern}$"), status, body, times))
+
+    def writes(self, prefix: str = "/api/") -> list[Request]:
+        return [r for r in self.requests if r.method in WRITE_METHODS and r.path.startswith(prefix)]
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def client(self, **kwargs: Any) -> WorkspaceClient:
+        """A real WorkspaceClient pointed at this server with a dummy token."""
+        return WorkspaceClient(host=self.url, token="dapi-test-token", auth_type="pat", **kwargs)
+
+    def start(self) -> FakeDatabricks:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def dispatch(self, request: Request) -> tuple[int, Any]:
+        with self.lock:
+            self.requests.append(request)
+            for fault in self.faults:
+                if fault.method == request.method and fault.pattern.match(request.path) and fault.times > 0:
+                    fault.times -= 1
+                    return fault.status, fault.body
+            for method, pattern, handler in self.routes:
+                match = pattern.match(request.path)
+                if method == request.method and match:
+                    request.match = match
+                    return handler(request)
+        return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no route {request.method} {request.path}"}
+
+
+def _make_handler(server: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            url = urlparse(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except json.JSONDecodeError:
+                body = raw.decode("utf-8", "replace")
+            request = Request(self.command, url.path, parse_qs(url.query), body)
+            status, payload = server.dispatch(request)
+            data = json.dumps(payload if payload is not None else {}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            if status == 429:
+                self.send_header("Retry-After", "0")
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+            return
+
+    return _Handler
