@@ -484,5 +484,9 @@ class Environment:
     def profile_metrics_table(self, model: ModelConfig) -> str:
         return f"{self.catalog}.monitoring.{model.name}_predictions_profile_metrics"
 
+    def job_name(self, model: ModelConfig, kind: str) -> str:
+        """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""
+        return f"{self.platform.project}-{self.name}-{model.name}-{kind}"
+
     def experiment_path(self, model: ModelConfig) -> str:
         return f"/Shared/{self.platform.project}/{self.name}/{model.name}"
