@@ -1,0 +1,62 @@
+"""The environment's CI/CD identity: a service principal that GitHub Actions becomes through OIDC.
+
+No PATs, OBO tokens or client secrets: GitHub's short-lived OIDC token is exchanged for a
+Databricks token through a federation policy bound to `repo:<owner>/<repo>:environment:<env>`,
+so only workflow runs in that GitHub environment (with its required reviewers) can deploy.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformProvider, Token
+from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
+from cdktf_cdktf_provider_databricks.group_member import GroupMember
+from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
+from cdktf_cdktf_provider_databricks.service_principal import ServicePrincipal
+from cdktf_cdktf_provider_databricks.service_principal_federation_policy import (
+    ServicePrincipalFederationPolicy,
+    ServicePrincipalFederationPolicyOidcPolicy,
+)
+from constructs import Construct
+
+from infra.config.model import GITHUB_OIDC_ISSUER, Environment
+from infra.constructs.naming import named
+
+
+class DeployerIdentity(Construct):
+    """Service principal + GitHub OIDC federation + USER on the workspace + group membership (account level)."""
+
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider,
+                 workspace_id: str | int) -> None:
+        super().__init__(scope, id_)
+        self.service_principal = named(ServicePrincipal(
+            self, "sp", display_name=env.deployer_name, provider=account,
+        ), "deployer")
+        named(ServicePrincipalFederationPolicy(
+            self, "federation",
+            service_principal_id=Token.as_number(self.service_principal.id),
+            description=f"GitHub Actions environment '{env.github_environment}' deploys {env.name}",
+            oidc_policy=ServicePrincipalFederationPolicyOidcPolicy(
+                issuer=GITHUB_OIDC_ISSUER,
+                subject=env.oidc_subject,
+                audiences=[env.platform.account.account_id],
+            ),
+            provider=account,
+        ), "deployer_federation")
+        named(MwsPermissionAssignment(
+            self, "assignment",
+            workspace_id=Token.as_number(workspace_id),
+            principal_id=Token.as_number(self.service_principal.id),
+            permissions=["USER"],
+            provider=account,
+        ), "deployer_workspace_assignment")
+        for role in env.config.deployer.member_of:
+            group = named(DataDatabricksGroup(
+                self, f"group-{role}", display_name=env.group(role), provider=account,
+            ), f"group_{role}")
+            named(GroupMember(
+                self, f"member-{role}", group_id=group.id, member_id=self.service_principal.id, provider=account,
+            ), f"deployer_member_{role}")
+
+    @property
+    def application_id(self) -> str:
+        return self.service_principal.application_id

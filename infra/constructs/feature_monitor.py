@@ -1,0 +1,51 @@
+"""Data drift on feature tables: the table declared in `<catalog>.ml` and a snapshot or time-series monitor."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.quality_monitor import (
+    QualityMonitor,
+    QualityMonitorSchedule,
+    QualityMonitorSnapshot,
+    QualityMonitorTimeSeries,
+)
+from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
+from constructs import Construct
+
+from infra.config.model import Environment, FeatureTableConfig
+from infra.constructs.naming import named
+from infra.constructs.protection import lifecycle
+
+
+class FeatureMonitor(Construct):
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, table: FeatureTableConfig, owner: str,
+                 warehouse_id: str, schedule: str) -> None:
+        super().__init__(scope, id_)
+        self.table = named(SqlTable(
+            self, "table",
+            catalog_name=env.catalog,
+            schema_name="ml",
+            name=table.name,
+            table_type="MANAGED",
+            data_source_format="DELTA",
+            comment=f"Feature table {table.name}, managed by lakestack",
+            column=[SqlTableColumn(name=c.name, type=c.type) for c in table.columns],
+            owner=owner,
+            warehouse_id=warehouse_id,
+            lifecycle=lifecycle(env.protected),
+        ), f"feature_table_{table.name}")
+        profile = (
+            {"time_series": [QualityMonitorTimeSeries(granularities=list(table.granularities),
+                                                      timestamp_col=table.timestamp_col or "")]}
+            if table.profile == "time_series"
+            else {"snapshot": [QualityMonitorSnapshot()]}
+        )
+        named(QualityMonitor(
+            self, "monitor",
+            table_name=f"{env.catalog}.ml.{table.name}",
+            assets_dir=f"/Shared/lakestack/{env.name}/monitors/{table.name}",
+            output_schema_name=f"{env.catalog}.monitoring",
+            schedule=[QualityMonitorSchedule(quartz_cron_expression=schedule, timezone_id="UTC")],
+            warehouse_id=warehouse_id,
+            depends_on=[self.table],
+            **profile,
+        ), f"feature_monitor_{table.name}")

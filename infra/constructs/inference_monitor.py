@@ -1,0 +1,148 @@
+"""Drift made observable and actionable: processed inference table, quality monitor, drift alert.
+
+The AI Gateway writes raw request/response payloads, which Lakehouse Monitoring cannot profile as
+they are; the monitoring job unpacks them into the processed table declared here (so the monitor
+has a table at apply time). The monitor computes profile and drift metrics on it; the SQL alert
+reads the drift metrics table and notifies when the model's `drift_threshold` is crossed. The
+retraining trigger itself is the seeded monitoring job's drift check, which uses the same
+threshold from the same config (see README, "Drift: who does what").
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.alert_v2 import (
+    AlertV2,
+    AlertV2Evaluation,
+    AlertV2EvaluationNotification,
+    AlertV2EvaluationNotificationSubscriptions,
+    AlertV2EvaluationSource,
+    AlertV2EvaluationThreshold,
+    AlertV2EvaluationThresholdValue,
+    AlertV2RunAs,
+    AlertV2Schedule,
+)
+from cdktf_cdktf_provider_databricks.quality_monitor import (
+    QualityMonitor,
+    QualityMonitorInferenceLog,
+    QualityMonitorNotifications,
+    QualityMonitorNotificationsOnFailure,
+    QualityMonitorSchedule,
+)
+from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
+from constructs import Construct
+
+from infra.config.model import Environment, ModelConfig, MonitorConfig
+from infra.constructs.naming import named
+from infra.constructs.protection import lifecycle
+
+# How each configured drift statistic is read from the drift metrics table's columns.
+DRIFT_EXPRESSIONS = {
+    "js_distance": "js_distance",
+    "ks_statistic": "ks_test.statistic",
+    "wasserstein_distance": "wasserstein_distance",
+    "population_stability_index": "population_stability_index",
+    "chi_squared_statistic": "chi_squared_test.statistic",
+    "tv_distance": "tv_distance",
+    "l_infinity_distance": "l_infinity_distance",
+}
+
+
+def prediction_type(model: ModelConfig) -> str:
+    return "BIGINT" if model.problem_type == "classification" else "DOUBLE"
+
+
+def processed_columns(model: ModelConfig) -> list[SqlTableColumn]:
+    """Columns of the processed inference table: request metadata, features, prediction, label."""
+    columns = [
+        SqlTableColumn(name="request_id", type="STRING", comment="AI Gateway request id"),
+        SqlTableColumn(name=model.timestamp_col, type="TIMESTAMP", comment="request time"),
+        SqlTableColumn(name=model.model_id_col, type="STRING", comment="served model version"),
+    ]
+    columns += [SqlTableColumn(name=f.name, type=f.type) for f in model.features]
+    columns.append(SqlTableColumn(name=model.prediction_col, type=prediction_type(model), comment="model output"))
+    if model.label_col:
+        columns.append(SqlTableColumn(name=model.label_col, type=prediction_type(model),
+                                      comment="ground truth, joined when it arrives"))
+    return columns
+
+
+def drift_query(env: Environment, model: ModelConfig, monitor: MonitorConfig) -> str:
+    """Largest consecutive-window drift of any input or output column over the last window, whole table."""
+    expression = DRIFT_EXPRESSIONS[monitor.drift_metric]
+    return (
+        f"SELECT coalesce(max({expression}), 0) AS max_drift\n"
+        f"FROM {env.drift_metrics_table(model)}\n"
+        "WHERE drift_type = 'CONSECUTIVE'\n"
+        "  AND slice_key IS NULL\n"
+        "  AND column_name NOT LIKE ':%'\n"
+        f"  AND window.start = (SELECT max(window.start) FROM {env.drift_metrics_table(model)})"
+    )
+
+
+class InferenceMonitor(Construct):
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
+                 warehouse_id: str, deployer_application_id: str) -> None:
+        super().__init__(scope, id_)
+        monitor = model.monitor
+        assert monitor is not None, "only monitored models get a monitor"
+        catalog, table = env.processed_table(model).split(".", 1)
+        schema, name = table.split(".")
+        self.table = named(SqlTable(
+            self, "predictions",
+            catalog_name=catalog,
+            schema_name=schema,
+            name=name,
+            table_type="MANAGED",
+            data_source_format="DELTA",
+            comment=f"Processed inference log of {env.endpoint_name(model)}, filled by the monitoring job",
+            column=processed_columns(model),
+            owner=owner,
+            warehouse_id=warehouse_id,
+            properties={"delta.enableChangeDataFeed": "true"},
+            lifecycle=lifecycle(env.protected),
+        ), f"predictions_{model.name}")
+        emails = env.notification_emails
+        self.monitor = named(QualityMonitor(
+            self, "monitor",
+            table_name=env.processed_table(model),
+            assets_dir=f"/Shared/lakestack/{env.name}/monitors/{model.name}",
+            output_schema_name=f"{env.catalog}.monitoring",
+            inference_log=[QualityMonitorInferenceLog(
+                problem_type=f"PROBLEM_TYPE_{model.problem_type.upper()}",
+                prediction_col=model.prediction_col,
+                label_col=model.label_col,
+                timestamp_col=model.timestamp_col,
+                model_id_col=model.model_id_col,
+                granularities=list(monitor.granularities),
+            )],
+            schedule=[QualityMonitorSchedule(quartz_cron_expression=monitor.schedule, timezone_id=monitor.timezone)],
+            notifications=[QualityMonitorNotifications(
+                on_failure=[QualityMonitorNotificationsOnFailure(email_addresses=emails)],
+            )] if emails else None,
+            slicing_exprs=list(monitor.slicing_exprs) or None,
+            baseline_table_name=monitor.baseline_table,
+            warehouse_id=warehouse_id,
+            depends_on=[self.table],
+        ), f"monitor_{model.name}")
+        named(AlertV2(
+            self, "drift-alert",
+            display_name=f"[{env.platform.project}/{env.name}] drift on {model.name}",
+            query_text=drift_query(env, model, monitor),
+            warehouse_id=warehouse_id,
+            schedule=AlertV2Schedule(quartz_cron_schedule=monitor.schedule, timezone_id=monitor.timezone),
+            evaluation=AlertV2Evaluation(
+                comparison_operator="GREATER_THAN",
+                source=AlertV2EvaluationSource(name="max_drift"),
+                threshold=AlertV2EvaluationThreshold(
+                    value=AlertV2EvaluationThresholdValue(double_value=monitor.drift_threshold),
+                ),
+                empty_result_state="OK",
+                notification=AlertV2EvaluationNotification(
+                    notify_on_ok=True,
+                    subscriptions=[AlertV2EvaluationNotificationSubscriptions(user_email=e) for e in emails] or None,
+                ),
+            ),
+            custom_summary=f"{model.name} drift above {monitor.drift_threshold} ({monitor.drift_metric})",
+            run_as=AlertV2RunAs(service_principal_name=deployer_application_id),
+            depends_on=[self.monitor],
+        ), f"drift_alert_{model.name}")

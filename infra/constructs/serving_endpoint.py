@@ -1,0 +1,68 @@
+"""A model-serving endpoint whose envelope Terraform owns and whose served versions the deploy job owns.
+
+Terraform declares the name, AI Gateway (inference table, usage tracking, rate limits), tags and
+permissions, and ignores `config`. The deployment task sets served entities and traffic when it
+promotes a Champion. Without this split, every `terraform apply` would roll the endpoint back to
+whatever version the code last named, and every promotion would show up as drift.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.model_serving import (
+    ModelServing,
+    ModelServingAiGateway,
+    ModelServingAiGatewayInferenceTableConfig,
+    ModelServingAiGatewayRateLimits,
+    ModelServingAiGatewayUsageTrackingConfig,
+    ModelServingTags,
+)
+from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
+from constructs import Construct
+
+from infra.config.model import Environment, ModelConfig
+from infra.constructs.naming import named
+from infra.constructs.protection import lifecycle
+
+
+class ServingEndpoint(Construct):
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig,
+                 deployer_application_id: str) -> None:
+        super().__init__(scope, id_)
+        serving = model.serving
+        assert serving is not None, "only served models get an endpoint"
+        self.endpoint = named(ModelServing(
+            self, "endpoint",
+            name=env.endpoint_name(model),
+            ai_gateway=ModelServingAiGateway(
+                inference_table_config=ModelServingAiGatewayInferenceTableConfig(
+                    catalog_name=env.catalog,
+                    schema_name="inference",
+                    table_name_prefix=env.inference_table_prefix(model),
+                    enabled=True,
+                ),
+                usage_tracking_config=ModelServingAiGatewayUsageTrackingConfig(enabled=True),
+                rate_limits=[
+                    ModelServingAiGatewayRateLimits(calls=calls, renewal_period=period, key=key)
+                    for calls, period, key in serving.parsed_rate_limits()
+                ] or None,
+            ),
+            tags=[
+                ModelServingTags(key="managed-by", value="lakestack"),
+                ModelServingTags(key="environment", value=env.name),
+                ModelServingTags(key="model", value=env.model_full_name(model)),
+                ModelServingTags(key="workload-size", value=serving.workload_size),
+            ],
+            lifecycle=lifecycle(False, ignore_changes=["config"]),
+        ), f"serving_{model.name}")
+        access = [
+            PermissionsAccessControl(group_name=env.group(role), permission_level="CAN_QUERY")
+            for role in serving.query_roles
+        ] + [
+            PermissionsAccessControl(service_principal_name=principal, permission_level="CAN_QUERY")
+            for principal in serving.query_principals
+        ] + [
+            PermissionsAccessControl(service_principal_name=deployer_application_id, permission_level="CAN_MANAGE"),
+        ]
+        named(Permissions(
+            self, "permissions", serving_endpoint_id=self.endpoint.serving_endpoint_id, access_control=access,
+        ), f"serving_permissions_{model.name}")

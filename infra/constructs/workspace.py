@@ -1,0 +1,44 @@
+"""A workspace created through the account API, with the metastore assigned to it."""
+
+from __future__ import annotations
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_databricks.metastore_assignment import MetastoreAssignment
+from cdktf_cdktf_provider_databricks.mws_workspaces import MwsWorkspaces
+from constructs import Construct
+
+from infra.config.model import Environment
+from infra.constructs.naming import named
+from infra.constructs.protection import lifecycle
+
+
+class CreatedWorkspace(Construct):
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider) -> None:
+        super().__init__(scope, id_)
+        spec = env.config.workspace.create
+        assert spec is not None
+        platform = env.platform
+        self.workspace = named(MwsWorkspaces(
+            self, "workspace",
+            account_id=platform.account.account_id,
+            workspace_name=f"{platform.project}-{env.name}",
+            deployment_name=spec.deployment_name,
+            aws_region=spec.aws_region,
+            credentials_id=spec.credentials_id,
+            storage_configuration_id=spec.storage_configuration_id,
+            network_id=spec.network_id,
+            pricing_tier=spec.pricing_tier,
+            custom_tags={"managed-by": "lakestack", "environment": env.name},
+            provider=account,
+            lifecycle=lifecycle(env.protected),
+        ), "workspace")
+        named(MetastoreAssignment(
+            self, "metastore",
+            metastore_id=platform.account.metastore_id,
+            workspace_id=self.workspace.workspace_id,
+            provider=account,
+        ), "metastore_assignment")
+
+    @property
+    def workspace_id(self) -> str:
+        return self.workspace.workspace_id

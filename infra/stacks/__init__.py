@@ -1,0 +1,1 @@
+"""CDKTF stacks: one per environment, plus `<env>-account` when the environment creates its workspace."""

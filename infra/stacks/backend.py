@@ -1,0 +1,43 @@
+"""Terraform state backend per stack, from the environment's `backend` config."""
+
+from __future__ import annotations
+
+from cdktf import (
+    AzurermBackend,
+    GcsBackend,
+    LocalBackend,
+    NamedRemoteWorkspace,
+    RemoteBackend,
+    S3Backend,
+    TerraformStack,
+)
+
+from infra.config.model import BackendConfig
+
+
+def configure_backend(stack: TerraformStack, backend: BackendConfig, stack_name: str, suffix: str = "") -> None:
+    """Attach the backend; `suffix` keeps an account stack's state apart from its environment's."""
+    options = dict(backend.options)
+    if backend.type == "local":
+        # Relative to <out>/stacks/<stack>/: state lives beside the output folder (the project root for
+        # cdktf.out), survives every synth, and resolves the same from a stack that reads it cross-stack.
+        LocalBackend(stack, path=str(options.get("path", f"../../../terraform.{stack_name}.tfstate")))
+    elif backend.type == "s3":
+        options["key"] = _suffixed(str(options["key"]), suffix)
+        S3Backend(stack, **options)
+    elif backend.type == "azurerm":
+        options["key"] = _suffixed(str(options["key"]), suffix)
+        AzurermBackend(stack, **options)
+    elif backend.type == "gcs":
+        options["prefix"] = str(options.get("prefix", stack_name)) + (f"/{suffix}" if suffix else "")
+        GcsBackend(stack, **options)
+    else:
+        workspace = str(options.pop("workspace")) + (f"-{suffix}" if suffix else "")
+        RemoteBackend(stack, workspaces=NamedRemoteWorkspace(name=workspace), **options)
+
+
+def _suffixed(key: str, suffix: str) -> str:
+    if not suffix:
+        return key
+    stem, dot, ext = key.rpartition(".")
+    return f"{stem}-{suffix}.{ext}" if dot else f"{key}-{suffix}"
