@@ -19,6 +19,16 @@ def example_config() -> PlatformConfig:
     return load_config(EXAMPLE_CONFIG)
 
 
+@pytest.fixture(scope="session")
+def example_synth_dir(tmp_path_factory: pytest.TempPathFactory, example_config: PlatformConfig) -> Path:
+    """The shipped example synthesized once per test session (read-only: copy it before changing it)."""
+    from infra.synth import synth
+
+    out = tmp_path_factory.mktemp("example-synth") / "cdktf.out"
+    synth(example_config, out)
+    return out
+
+
 @pytest.fixture
 def fake_databricks() -> Iterator[FakeDatabricks]:
     server = FakeDatabricks().start()

@@ -112,7 +112,8 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
     seen: dict[str, int] = {}
     for i, model in enumerate(config.models):
         if model.name in seen:
-            problems.append((("models", i, "name"), f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
+            problems.append((("models", i, "name"),
+                             f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
         seen.setdefault(model.name, i)
         problems += _model_columns(i, model)
         for j, role in enumerate(model.serving.query_roles if model.serving else []):
@@ -147,6 +148,13 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
         for role in env.jobs.permissions or {}:
             if role not in config.groups:
                 problems.append(((*loc, "jobs", "permissions", role), _unknown("group role", role, roles)))
+        served = [m.name for m in config.models if m.serving is not None]
+        for j, model_name in enumerate(env.serving if isinstance(env.serving, list) else []):
+            if model_name not in served:
+                known = [m.name for m in config.models]
+                message = (f"model '{model_name}' has no serving section" if model_name in known
+                           else _unknown("model", model_name, known))
+                problems.append(((*loc, "serving", j), message))
         for j, other in enumerate(env.read_only_from):
             if other == name:
                 problems.append(((*loc, "read_only_from", j), f"'{name}' cannot be read-only bound to itself"))

@@ -328,7 +328,7 @@ class EnvironmentConfig(Strict):
     storage_root: str | None = None
     access: dict[str, Role] = Field(default_factory=dict)
     read_only_from: list[str] = Field(default_factory=list)
-    serving: bool | None = None
+    serving: bool | list[str] | None = None  # True/False for every served model, or the names to serve
     monitoring: bool | None = None
     warehouse_id: str | None = None
     backend: BackendConfig = Field(default_factory=BackendConfig)
@@ -399,7 +399,10 @@ class Environment:
 
     @property
     def serving_enabled(self) -> bool:
-        return self.config.serving if self.config.serving is not None else self.tier != "dev"
+        serving = self.config.serving
+        if serving is None:
+            return self.tier != "dev"
+        return bool(serving)
 
     @property
     def monitoring_enabled(self) -> bool:
@@ -409,7 +412,10 @@ class Environment:
 
     @property
     def served_models(self) -> list[ModelConfig]:
-        return [m for m in self.platform.models if m.serving is not None] if self.serving_enabled else []
+        if not self.serving_enabled:
+            return []
+        chosen = self.config.serving if isinstance(self.config.serving, list) else None
+        return [m for m in self.platform.models if m.serving is not None and (chosen is None or m.name in chosen)]
 
     @property
     def monitored_models(self) -> list[ModelConfig]:

@@ -1,0 +1,211 @@
+"""The synthesized stacks of the shipped example, bullet by bullet of the foundation issue, per environment."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from infra.config.roles import privileges
+from tests.synth_json import load_stacks, ref, resources
+
+ENVS = ("dev", "staging", "prod")
+DEPLOYER = ref("databricks_service_principal", "deployer", "application_id")
+STAGING_DEPLOYER = re.compile(r"^\$\{data\.terraform_remote_state\.[^}]*staging-account[^}]*application_id\}$")
+
+
+@pytest.fixture(scope="module")
+def stacks(example_synth_dir):
+    return load_stacks(example_synth_dir)
+
+
+def deployer_ref(env: str) -> str | re.Pattern[str]:
+    return STAGING_DEPLOYER if env == "staging" else DEPLOYER
+
+
+def is_deployer(value: str, env: str) -> bool:
+    expected = deployer_ref(env)
+    return bool(expected.match(value)) if isinstance(expected, re.Pattern) else value == expected
+
+
+def test_one_stack_per_environment_plus_account_stack_for_created_workspace(stacks):
+    assert sorted(stacks) == ["dev", "prod", "staging", "staging-account"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_catalog_with_three_schemas_owned_by_deployer(stacks, env):
+    stack = stacks[env]
+    (catalog,) = resources(stack, "databricks_catalog").values()
+    assert catalog["name"] == f"retail_{env}"
+    assert is_deployer(catalog["owner"], env)
+    schemas = resources(stack, "databricks_schema")
+    assert sorted(s["name"] for s in schemas.values()) == ["inference", "ml", "monitoring"]
+    for schema in schemas.values():
+        assert schema["catalog_name"] == ref("databricks_catalog", "catalog", "name")
+        assert is_deployer(schema["owner"], env)
+
+
+@pytest.mark.parametrize(("env", "mode"), [("dev", "OPEN"), ("staging", "ISOLATED"), ("prod", "ISOLATED")])
+def test_isolation_mode(stacks, env, mode):
+    assert resources(stacks[env], "databricks_catalog")["catalog"]["isolation_mode"] == mode
+
+
+def bindings(stack):
+    return {(b["binding_type"], b["workspace_id"]) for b in resources(stack, "databricks_workspace_binding").values()}
+
+
+def test_prod_catalog_bound_read_write_to_prod_and_read_only_to_dev(stacks):
+    assert bindings(stacks["prod"]) == {("BINDING_TYPE_READ_WRITE", 3003), ("BINDING_TYPE_READ_ONLY", 1001)}
+    for binding in resources(stacks["prod"], "databricks_workspace_binding").values():
+        assert binding["securable_type"] == "catalog"
+        assert binding["securable_name"] == ref("databricks_catalog", "catalog", "name")
+
+
+def test_staging_binds_its_created_workspace_through_a_cross_stack_reference(stacks):
+    types = dict((t, w) for t, w in bindings(stacks["staging"]))
+    assert types["BINDING_TYPE_READ_ONLY"] == 1001
+    assert re.match(r"^\$\{data\.terraform_remote_state\..*workspace_id\}$", types["BINDING_TYPE_READ_WRITE"])
+    assert "staging-account" in json.dumps(stacks["staging"]["data"]["terraform_remote_state"])
+
+
+def test_dev_catalog_has_no_bindings(stacks):
+    assert resources(stacks["dev"], "databricks_workspace_binding") == {}
+
+
+def grants_of(stack, name):
+    return {g["principal"]: g["privileges"] for g in resources(stack, "databricks_grants")[name]["grant"]}
+
+
+@pytest.mark.parametrize(("env", "role"), [("dev", "writer"), ("staging", "reader"), ("prod", "reader")])
+def test_grants_follow_roles_on_catalog_schemas_and_models(stacks, env, role):
+    stack = stacks[env]
+    expected_groups = {"retail-data-scientists", "retail-ml-engineers"}
+    assert grants_of(stack, "grants_catalog") == {g: list(privileges(role, "catalog")) for g in expected_groups}
+    for schema in ("ml", "inference", "monitoring"):
+        grants = resources(stack, "databricks_grants")[f"grants_schema_{schema}"]
+        assert grants["schema"] == f"retail_{env}.{schema}"
+        assert grants_of(stack, f"grants_schema_{schema}") == {
+            g: list(privileges(role, "schema")) for g in expected_groups
+        }
+    for model in ("product_recommender", "price_elasticity", "inventory_demand"):
+        grants = resources(stack, "databricks_grants")[f"grants_model_{model}"]
+        assert grants["model"] == f"retail_{env}.ml.{model}"
+        assert grants_of(stack, f"grants_model_{model}") == {g: list(privileges(role, "model")) for g in expected_groups}
+
+
+def test_data_scientists_can_only_read_prod(stacks):
+    write = {"MODIFY", "CREATE_TABLE", "CREATE_MODEL", "ALL_PRIVILEGES", "MANAGE", "WRITE_VOLUME"}
+    for name in resources(stacks["prod"], "databricks_grants"):
+        granted = set(grants_of(stacks["prod"], name).get("retail-data-scientists", []))
+        assert granted and not granted & write, name
+
+
+def test_created_workspace_and_metastore_assignment_live_in_the_account_stack(stacks):
+    account = stacks["staging-account"]
+    (workspace,) = resources(account, "databricks_mws_workspaces").values()
+    assert workspace["deployment_name"] == "retail-ml-staging"
+    assert workspace["aws_region"] == "us-east-1"
+    assert workspace["provider"] == "databricks.account"
+    assert "token" not in workspace
+    (assignment,) = resources(account, "databricks_metastore_assignment").values()
+    assert assignment["metastore_id"] == "5b6c7d8e-9f01-4a2b-8c3d-4e5f6a7b8c9d"
+    assert assignment["workspace_id"] == ref("databricks_mws_workspaces", "workspace", "workspace_id")
+    for env in ("dev", "prod", "staging"):
+        assert resources(stacks[env], "databricks_mws_workspaces") == {}
+
+
+@pytest.mark.parametrize(("env", "host"), [
+    ("dev", "https://dbc-retail-dev.cloud.databricks.com"),
+    ("staging", "https://retail-ml-staging.cloud.databricks.com"),
+    ("prod", "https://dbc-retail-prod.cloud.databricks.com"),
+])
+def test_workspace_provider_points_at_the_environment_and_carries_no_credentials(stacks, env, host):
+    providers = stacks[env]["provider"]["databricks"]
+    workspace = [p for p in providers if "alias" not in p]
+    assert workspace == [{"host": host}]
+
+
+@pytest.mark.parametrize(("env", "stack"), [("dev", "dev"), ("staging", "staging-account"), ("prod", "prod")])
+def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env, stack):
+    doc = stacks[stack]
+    (sp,) = resources(doc, "databricks_service_principal").values()
+    assert sp["display_name"] == f"retail-ml-{env}-deployer"
+    assert sp["provider"] == "databricks.account"
+    (policy,) = resources(doc, "databricks_service_principal_federation_policy").values()
+    assert policy["oidc_policy"] == {
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": f"repo:acme/retail-ml:environment:{env}",
+        "audiences": ["0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"],
+    }
+    assert policy["service_principal_id"] == ref("databricks_service_principal", "deployer", "id")
+    (assignment,) = resources(doc, "databricks_mws_permission_assignment").values()
+    assert assignment["permissions"] == ["USER"]
+    assert assignment["principal_id"] == ref("databricks_service_principal", "deployer", "id")
+    (member,) = resources(doc, "databricks_group_member").values()
+    assert member["member_id"] == ref("databricks_service_principal", "deployer", "id")
+    assert doc["data"]["databricks_group"]["group_deployers"]["display_name"] == "retail-ml-deployers"
+
+
+def test_no_long_lived_credentials_are_declared(stacks):
+    forbidden = {"databricks_token", "databricks_obo_token", "databricks_service_principal_secret"}
+    for doc in stacks.values():
+        assert not forbidden & set(doc.get("resource", {}))
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_one_registered_model_per_model_without_aliases(stacks, env):
+    models = resources(stacks[env], "databricks_registered_model")
+    assert sorted(m["name"] for m in models.values()) == ["inventory_demand", "price_elasticity", "product_recommender"]
+    for model in models.values():
+        assert model["catalog_name"] == f"retail_{env}"
+        assert model["schema_name"] == "ml"
+        assert "aliases" not in model
+        assert is_deployer(model["owner"], env)
+
+
+DATA_BEARING = ("databricks_catalog", "databricks_schema", "databricks_registered_model", "databricks_sql_table")
+
+
+def test_prod_data_bearing_resources_are_protected(stacks):
+    for type_ in DATA_BEARING:
+        found = resources(stacks["prod"], type_)
+        assert found, type_
+        for name, resource in found.items():
+            assert resource.get("lifecycle", {}).get("prevent_destroy") is True, name
+            assert resource.get("force_destroy", False) is False, name
+
+
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_only_prod_is_destroy_protected(stacks, env):
+    for type_ in DATA_BEARING:
+        for name, resource in resources(stacks[env], type_).items():
+            assert "prevent_destroy" not in resource.get("lifecycle", {}), name
+
+
+def test_local_backend_state_survives_resynth(stacks):
+    for name, doc in stacks.items():
+        assert doc["terraform"]["backend"] == {"local": {"path": f"../../../terraform.{name}.tfstate"}}
+
+
+SECRET_KEYS = re.compile(r"(token|secret|password|client_secret|private_key)", re.I)
+SECRET_VALUES = re.compile(r"(dapi[0-9a-f]{20,}|dose[0-9a-f]{20,}|ghp_[A-Za-z0-9]{20,}|-----BEGIN)")
+
+
+def walk(value, path=()):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from walk(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from walk(child, (*path, i))
+    else:
+        yield path, value
+
+
+def test_synthesized_json_contains_no_secret_looking_values(stacks):
+    for name, doc in stacks.items():
+        for path, value in walk(doc):
+            keys = [str(p) for p in path if isinstance(p, str)]
+            assert not any(SECRET_KEYS.search(k) for k in keys), (name, path)
+            assert not SECRET_VALUES.search(str(value)), (name, path)
