@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: plan test lint demo bench node clean
+.PHONY: venv plan test lint demo bench node clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
