@@ -36,6 +36,9 @@ def reported_line(old: str, new: str, needle: str) -> int:
     return text[:pos].count("\n") + 1
 
 
+PROD_TAIL = "    read_only_from: [dev]\n    deployer: {member_of: [deployers]}\n    jobs: {git_branch: release"
+STAGING_TAIL = "    deployer: {member_of: [deployers]}\n    jobs: {git_branch: main"
+
 TEXT_CASES = [
     # (id, old, new, expected fragments of the message, needle locating the reported line)
     ("yaml-syntax", "  data_scientists: retail-data-scientists", "  data_scientists: [retail-data-scientists",
@@ -58,11 +61,9 @@ TEXT_CASES = [
      "access: {data_scientist: writer, ml_engineers: writer}",
      ["environments.dev.access.data_scientist", "unknown group role 'data_scientist'",
       "did you mean 'data_scientists'"], "data_scientist: writer"),
-    ("read-only-unknown-env", "    read_only_from: [dev]\n    deployer: {member_of: [deployers]}\n    jobs: {git_branch: release",
-     "    read_only_from: [devv]\n    deployer: {member_of: [deployers]}\n    jobs: {git_branch: release",
+    ("read-only-unknown-env", PROD_TAIL, PROD_TAIL.replace("[dev]", "[devv]"),
      ["environments.prod.read_only_from[0]", "unknown environment 'devv'", "did you mean 'dev'"], "[devv]"),
-    ("read-only-self", "    read_only_from: [dev]\n    deployer: {member_of: [deployers]}\n    jobs: {git_branch: release",
-     "    read_only_from: [prod]\n    deployer: {member_of: [deployers]}\n    jobs: {git_branch: release",
+    ("read-only-self", PROD_TAIL, PROD_TAIL.replace("[dev]", "[prod]"),
      ["environments.prod.read_only_from[0]", "'prod' cannot be read-only bound to itself"], "[prod]"),
     ("duplicate-model", "  - name: inventory_demand", "  - name: price_elasticity",
      ["models[2].name", "duplicate model name 'price_elasticity'"], "price_elasticity"),
@@ -85,12 +86,11 @@ TEXT_CASES = [
      ["models[1].monitor.granularities[1]", "granularity 'weekly' is not one of"], "weekly"),
     ("drift-threshold", "      drift_threshold: 0.15", "      drift_threshold: 1.5",
      ["models[1].monitor.drift_threshold", "less than or equal to 1"], "drift_threshold: 1.5"),
-    ("serving-list-unknown-model", "    access: {data_scientists: reader, ml_engineers: reader}\n    read_only_from: [dev]\n"
-     "    deployer: {member_of: [deployers]}\n    jobs: {git_branch: main",
-     "    access: {data_scientists: reader, ml_engineers: reader}\n    read_only_from: [dev]\n    serving: [recommender]\n"
-     "    deployer: {member_of: [deployers]}\n    jobs: {git_branch: main",
+    ("serving-list-unknown-model", "    read_only_from: [dev]\n" + STAGING_TAIL,
+     "    read_only_from: [dev]\n    serving: [recommender]\n" + STAGING_TAIL,
      ["environments.staging.serving[0]", "unknown model 'recommender'"], "serving: [recommender]"),
-    ("cron", "    jobs: {git_branch: main, data_fraction: 0.1}", "    jobs: {git_branch: main, training_schedule: daily}",
+    ("cron", "    jobs: {git_branch: main, data_fraction: 0.1}",
+     "    jobs: {git_branch: main, training_schedule: daily}",
      ["environments.staging.jobs.training_schedule", "not a Quartz cron expression"], "training_schedule: daily"),
 ]
 

@@ -54,7 +54,8 @@ def test_rate_limits_come_from_config(stacks):
 def test_endpoint_permissions_query_for_named_groups_manage_for_deployer_only(stacks, env):
     for model in MODELS:
         perms = resources(stacks[env], "databricks_permissions")[f"serving_permissions_{model}"]
-        assert perms["serving_endpoint_id"] == ref("databricks_model_serving", f"serving_{model}", "serving_endpoint_id")
+        endpoint_id = ref("databricks_model_serving", f"serving_{model}", "serving_endpoint_id")
+        assert perms["serving_endpoint_id"] == endpoint_id
         query = {a["group_name"] for a in perms["access_control"] if a["permission_level"] == "CAN_QUERY"}
         manage = [a for a in perms["access_control"] if a["permission_level"] == "CAN_MANAGE"]
         assert query == QUERY_GROUPS[model]

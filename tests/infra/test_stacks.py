@@ -91,7 +91,8 @@ def test_grants_follow_roles_on_catalog_schemas_and_models(stacks, env, role):
     for model in ("product_recommender", "price_elasticity", "inventory_demand"):
         grants = resources(stack, "databricks_grants")[f"grants_model_{model}"]
         assert grants["model"] == f"retail_{env}.ml.{model}"
-        assert grants_of(stack, f"grants_model_{model}") == {g: list(privileges(role, "model")) for g in expected_groups}
+        expected = {g: list(privileges(role, "model")) for g in expected_groups}
+        assert grants_of(stack, f"grants_model_{model}") == expected
 
 
 def test_data_scientists_can_only_read_prod(stacks):
