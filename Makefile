@@ -21,8 +21,8 @@ venv: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/lakestack plan
 
-## The whole test suite (and lint).
-test: $(STAMP)
+## The whole test suite (and lint); the cdktf CLI is part of it (cdktf.json must synthesize what lakestack does).
+test: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -91,6 +91,16 @@ def test_cdktf_json_app_gives_the_same_json_as_lakestack_synth(tmp_path, example
     assert strip_metadata(load_stacks(tmp_path / "cli.out")) == strip_metadata(load_stacks(example_synth_dir))
 
 
+def test_cdktf_cli_synth_gives_the_same_json_as_lakestack_synth(tmp_path, example_synth_dir):
+    """The path users take: `npx cdktf synth` with the pinned CLI from package.json."""
+    cdktf = ROOT / "node_modules" / ".bin" / "cdktf"
+    assert cdktf.exists(), "run `make node` (make test does) to install the pinned cdktf CLI"
+    env = dict(os.environ, CHECKPOINT_DISABLE="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    subprocess.run([str(cdktf), "synth", "--output", str(tmp_path / "cli.out")], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    assert strip_metadata(load_stacks(tmp_path / "cli.out")) == strip_metadata(load_stacks(example_synth_dir))
+
+
 def test_cdktf_app_entry_reports_bad_config_with_exit_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("project: Retail ML\n")
