@@ -34,8 +34,8 @@ demo: $(STAMP)
 	$(BIN)/lakestack demo
 
 ## The cdktf CLI (for `npx cdktf deploy <env>` and the benchmark's side-by-side).
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch node_modules/.installed
 
 node: node_modules/.installed
