@@ -151,3 +151,13 @@ def test_configured_warehouse_replaces_the_declared_one(variant_stacks):
     assert resources(prod, "databricks_sql_endpoint") == {}
     assert {m["warehouse_id"] for m in resources(prod, "databricks_quality_monitor").values()} == {"abc123"}
     assert "databricks_sql_endpoint" in variant_stacks["staging"]["resource"]
+
+
+def test_snapshot_feature_table_gets_a_snapshot_monitor(tmp_path):
+    data = example_data()
+    data["feature_tables"][0]["profile"] = "snapshot"
+    synth(config_from_data(tmp_path, data), tmp_path / "out")
+    monitor = resources(load_stacks(tmp_path / "out")["prod"], "databricks_quality_monitor")[
+        "feature_monitor_customer_features"]
+    assert monitor["snapshot"] == [{}]
+    assert "time_series" not in monitor
