@@ -1,9 +1,71 @@
-"""Subcommands of this package (filled in as the package grows)."""
+"""Lifecycle subcommands: `lakestack promote`, `lakestack rollback`, `lakestack demo`.
+
+Heavy imports (mlflow, pandas, databricks-sdk) happen inside the handlers, so other subcommands do not
+pay for them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+
+from lakestack.options import add_config_option, config_from
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """No subcommands yet."""
+    from bootstrap.tasks.context import add_model_options
+
+    promote = subparsers.add_parser(
+        "promote", help="validate a model version against the champion and deploy it if it wins",
+        description="Validate one candidate version against the Champion and, if it passes, make it the "
+                    "Champion and serve it. Exit 0 promoted, 1 rejected, 2 bad input. MLflow URIs come "
+                    "from MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI.",
+    )
+    add_model_options(promote)
+    promote.add_argument("--version", required=True, metavar="N", help="candidate model version")
+    promote.add_argument("--mode", choices=("enabled", "dry_run", "disabled"),
+                         help="override validation.mode from the config")
+    promote.add_argument("--format", choices=("text", "json"), default="text")
+    promote.set_defaults(handler=_promote)
+
+    rollback = subparsers.add_parser(
+        "rollback", help="restore the previous champion (registry alias and serving endpoint)",
+    )
+    add_model_options(rollback)
+    rollback.set_defaults(handler=_rollback)
+
+    demo = subparsers.add_parser(
+        "demo", help="run train, promote, drift and retrain end to end on a local MLflow store",
+    )
+    add_config_option(demo)
+    demo.add_argument("--env", metavar="ENV", help="environment (default: the first that serves the model)")
+    demo.add_argument("--model", metavar="NAME", help="model (default: the first in the config)")
+    demo.add_argument("--workdir", type=Path, metavar="DIR",
+                      help="store directory, recreated (default: .lakestack/demo)")
+    demo.set_defaults(handler=_demo)
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from bootstrap.tasks.context import TaskContext
+    from bootstrap.tasks.promote import promote
+
+    ctx = TaskContext.from_args(args)
+    result = promote(ctx, args.version, mode=args.mode)
+    print(json.dumps(result.as_dict(), indent=2) if args.format == "json" else result.render())
+    return result.exit_code
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from bootstrap.tasks.context import TaskContext
+    from bootstrap.tasks.deploy import rollback
+
+    print(rollback(TaskContext.from_args(args)).describe())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bootstrap.tasks.demo import DEFAULT_WORKDIR, run_demo
+
+    run_demo(config_from(args), args.env, args.model, args.workdir or DEFAULT_WORKDIR)
+    return 0

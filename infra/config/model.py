@@ -490,6 +490,10 @@ class Environment:
     def profile_metrics_table(self, model: ModelConfig) -> str:
         return f"{self.catalog}.monitoring.{model.name}_predictions_profile_metrics"
 
+    def batch_predictions_table(self, model: ModelConfig) -> str:
+        """Where the batch inference job appends the champion's scores."""
+        return f"{self.catalog}.ml.{model.name}_batch_predictions"
+
     def job_name(self, model: ModelConfig, kind: str) -> str:
         """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""
         return f"{self.platform.project}-{self.name}-{model.name}-{kind}"

@@ -1,0 +1,172 @@
+"""The MLOps jobs of one environment, as `databricks-sdk` job settings built from the platform config.
+
+Modelled on MLOps Stacks: a training job (train -> validate -> deploy), a batch inference job that
+scores with the `@Champion` alias, and for monitored models a monitoring job whose task unpacks the
+endpoint's payload table into the processed inference table, refreshes the quality monitor, checks
+drift against the model's threshold and starts the training job (found by its name) when it is crossed.
+Every job runs the task code in `bootstrap/tasks/` from Git at the environment's ref, on serverless
+job compute, as the environment's deployer service principal, and carries the managed tags by which
+the seeder finds it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from databricks.sdk.service import compute, jobs
+
+from infra.config.model import Environment, ModelConfig
+
+MANAGED_TAG = "managed-by"
+MANAGED_VALUE = "lakestack"
+KINDS = ("training", "batch-inference", "monitoring")
+
+# The config the tasks read is the one in the Git checkout at the environment's ref, not a local copy.
+TASK_CONFIG_PATH = "infra/platform.yaml"
+TASKS_DIR = "bootstrap/tasks"
+MODEL_SCHEMA = "ml"
+
+ENVIRONMENT_KEY = "lakestack"
+SERVERLESS_ENVIRONMENT_VERSION = "3"
+# What the task code imports at run time; the repository itself is on the path through the Git checkout.
+TASK_DEPENDENCIES = (
+    "mlflow==3.17.2",
+    "databricks-sdk>=0.60,<1",
+    "pydantic>=2.7,<3",
+    "pyyaml>=6.0",
+    "scikit-learn>=1.4",
+    "pandas>=2.1",
+)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One declared job: which model and kind it serves, and its full settings."""
+
+    model: str
+    kind: str
+    settings: jobs.JobSettings
+    permissions: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        assert self.settings.name
+        return self.settings.name
+
+    def access_control(self) -> list[jobs.JobAccessControlRequest]:
+        return [
+            jobs.JobAccessControlRequest(group_name=group, permission_level=jobs.JobPermissionLevel(level))
+            for group, level in sorted(self.permissions.items())
+        ]
+
+
+def managed_tags(env: Environment, model: ModelConfig, kind: str) -> dict[str, str]:
+    return {
+        MANAGED_TAG: MANAGED_VALUE,
+        "lakestack-project": env.platform.project,
+        "lakestack-env": env.name,
+        "lakestack-model": model.name,
+        "lakestack-job": kind,
+    }
+
+
+def is_managed(tags: dict[str, str] | None) -> bool:
+    return (tags or {}).get(MANAGED_TAG) == MANAGED_VALUE
+
+
+def build_job_specs(env: Environment, run_as_application_id: str) -> list[JobSpec]:
+    """Every job of `env`, per model in config order: training, batch inference, then monitoring."""
+    monitored = {m.name for m in env.monitored_models}
+    specs = []
+    for model in env.platform.models:
+        specs.append(_spec(env, model, "training", _training_tasks(env, model), run_as_application_id))
+        specs.append(_spec(env, model, "batch-inference", _batch_tasks(), run_as_application_id))
+        if model.name in monitored:
+            specs.append(_spec(env, model, "monitoring", _monitoring_tasks(), run_as_application_id))
+    return specs
+
+
+def _spec(env: Environment, model: ModelConfig, kind: str, tasks: list[jobs.Task], run_as: str) -> JobSpec:
+    settings = jobs.JobSettings(
+        name=env.job_name(model, kind),
+        description=(f"{kind} job for {env.model_full_name(model)} in {env.name}. Managed by lakestack: "
+                     "edits made in the workspace are reset by `lakestack bootstrap --apply`."),
+        tags=managed_tags(env, model, kind),
+        run_as=jobs.JobRunAs(service_principal_name=run_as),
+        git_source=_git_source(env),
+        parameters=_job_parameters(env, model),
+        environments=[_serverless_environment()],
+        tasks=tasks,
+        schedule=_schedule(env, kind),
+        email_notifications=jobs.JobEmailNotifications(on_failure=env.notification_emails),
+        max_concurrent_runs=1,
+        queue=jobs.QueueSettings(enabled=True),
+        edit_mode=jobs.JobEditMode.UI_LOCKED,
+    )
+    return JobSpec(model=model.name, kind=kind, settings=settings, permissions=env.job_permissions)
+
+
+def _git_source(env: Environment) -> jobs.GitSource:
+    ref_type, ref = env.git_ref
+    return jobs.GitSource(
+        git_url=env.platform.github.url,
+        git_provider=jobs.GitProvider.GIT_HUB,
+        git_branch=ref if ref_type == "branch" else None,
+        git_tag=ref if ref_type == "tag" else None,
+    )
+
+
+def _job_parameters(env: Environment, model: ModelConfig) -> list[jobs.JobParameterDefinition]:
+    values = {"catalog": env.catalog, "schema": MODEL_SCHEMA, "model": model.name, "env": env.name}
+    return [jobs.JobParameterDefinition(name=name, default=value) for name, value in values.items()]
+
+
+def _serverless_environment() -> jobs.JobEnvironment:
+    return jobs.JobEnvironment(
+        environment_key=ENVIRONMENT_KEY,
+        spec=compute.Environment(environment_version=SERVERLESS_ENVIRONMENT_VERSION,
+                                 dependencies=list(TASK_DEPENDENCIES)),
+    )
+
+
+def _schedule(env: Environment, kind: str) -> jobs.CronSchedule:
+    config = env.config.jobs
+    cron = {
+        "training": config.training_schedule,
+        "batch-inference": config.batch_inference_schedule,
+        "monitoring": config.monitoring_schedule,
+    }[kind]
+    pause = jobs.PauseStatus.PAUSED if config.paused else jobs.PauseStatus.UNPAUSED
+    return jobs.CronSchedule(quartz_cron_expression=cron, timezone_id=config.timezone, pause_status=pause)
+
+
+def _python_task(key: str, script: str, options: list[str] | None = None,
+                 depends_on: str | None = None) -> jobs.Task:
+    parameters = ["--config", TASK_CONFIG_PATH, "--env", "{{job.parameters.env}}",
+                  "--model", "{{job.parameters.model}}", *(options or [])]
+    return jobs.Task(
+        task_key=key,
+        depends_on=[jobs.TaskDependency(task_key=depends_on)] if depends_on else None,
+        environment_key=ENVIRONMENT_KEY,
+        spark_python_task=jobs.SparkPythonTask(
+            python_file=f"{TASKS_DIR}/{script}", source=jobs.Source.GIT, parameters=parameters,
+        ),
+    )
+
+
+def _training_tasks(env: Environment, model: ModelConfig) -> list[jobs.Task]:
+    fraction = env.config.jobs.data_fraction
+    return [
+        _python_task("train", "train.py", ["--data-fraction", f"{fraction:g}"]),
+        _python_task("validate", "validate.py", ["--mode", model.validation_or_default.mode], depends_on="train"),
+        _python_task("deploy", "deploy.py", depends_on="validate"),
+    ]
+
+
+def _batch_tasks() -> list[jobs.Task]:
+    return [_python_task("batch_inference", "batch_inference.py")]
+
+
+def _monitoring_tasks() -> list[jobs.Task]:
+    """One task: unpack payloads, refresh the monitor, check drift, start the training job on drift."""
+    return [_python_task("monitor", "monitor.py")]

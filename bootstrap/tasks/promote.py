@@ -1,0 +1,84 @@
+"""`lakestack promote`: validate one candidate and, when it passes, deploy it; one decision to read.
+
+Decisions: `promoted` (exit 0), `rejected` (exit 1), `unchanged` (already the champion), `dry_run`
+and `disabled` (the validation mode said to change nothing; exit 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bootstrap.tasks.context import TaskContext
+from bootstrap.tasks.deploy import Deployment, deploy
+from bootstrap.tasks.serving import Connect, workspace_client
+from bootstrap.tasks.validate import Validation, validate
+from lakestack.errors import EXIT_FINDINGS, EXIT_OK
+
+
+@dataclass(frozen=True)
+class Promotion:
+    validation: Validation
+    deployment: Deployment | None
+
+    @property
+    def decision(self) -> str:
+        v = self.validation
+        if v.mode in ("dry_run", "disabled"):
+            return v.mode
+        if not v.passed:
+            return "rejected"
+        return "promoted" if self.deployment is not None and self.deployment.changed else "unchanged"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FINDINGS if self.decision == "rejected" else EXIT_OK
+
+    @property
+    def champion_after(self) -> str | None:
+        return self.deployment.champion_after if self.deployment else self.validation.champion
+
+    def as_dict(self) -> dict[str, Any]:
+        v, serving = self.validation, self.deployment.serving if self.deployment else None
+        return {
+            "decision": self.decision,
+            "model": v.model_name,
+            "candidate": v.candidate,
+            "champion_before": v.champion,
+            "champion_after": self.champion_after,
+            "mode": v.mode,
+            "metric": {"name": v.metric, "higher_is_better": v.higher_is_better, "threshold": v.threshold,
+                       "min_improvement": v.min_improvement, "candidate": v.candidate_value,
+                       "champion": v.champion_value},
+            "passed": v.passed,
+            "reason": v.reason,
+            "serving": None if serving is None else {"endpoint": serving.endpoint, "status": serving.status,
+                                                     "detail": serving.detail},
+        }
+
+    def render(self) -> str:
+        d, v = self.as_dict(), self.validation
+        lines = [f"{d['decision']}: {v.model_name} v{v.candidate}",
+                 f"  champion: {_v(v.champion)} -> {_v(self.champion_after)}",
+                 f"  {v.metric}: candidate {_num(v.candidate_value)}, champion {_num(v.champion_value)} "
+                 f"({'higher' if v.higher_is_better else 'lower'} is better, threshold {v.threshold}, "
+                 f"min improvement {v.min_improvement})",
+                 f"  reason: {v.reason}"]
+        if d["serving"]:
+            lines.append(f"  serving: {d['serving']['status']}: {d['serving']['detail']}")
+        return "\n".join(lines)
+
+
+def _v(version: str | None) -> str:
+    return f"v{version}" if version else "none"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def promote(ctx: TaskContext, version: str, *, mode: str | None = None, drift: float = 0.0,
+            connect: Connect = workspace_client) -> Promotion:
+    validation = validate(ctx, version, mode=mode, drift=drift)
+    deployment = deploy(ctx, connect) if validation.challenger_set else None
+    return Promotion(validation, deployment)

@@ -1,0 +1,45 @@
+"""The Databricks job runtime, seen from task code: detection, Spark, and job task values.
+
+Task code runs in two places: inside a Databricks job (where `spark`, `dbutils` and the workspace's
+own credentials exist) and on a laptop or CI machine against a local MLflow store. Everything that
+only exists on Databricks is reached through this module, so the rest of the task code stays
+runnable offline.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+# Key under which the train task publishes the version it registered (read by validate).
+MODEL_VERSION_KEY = "model_version"
+
+
+def on_databricks() -> bool:
+    """True inside a Databricks cluster (the runtime sets this variable for every process)."""
+    return bool(os.environ.get("DATABRICKS_RUNTIME_VERSION"))
+
+
+def spark_session() -> Any:
+    """The cluster's Spark session; only called on Databricks, where pyspark is installed."""
+    from pyspark.sql import SparkSession
+
+    return SparkSession.builder.getOrCreate()
+
+
+def set_task_value(key: str, value: str) -> None:
+    """Publish a value to later tasks of the same job run; a no-op offline."""
+    if on_databricks():
+        from databricks.sdk.runtime import dbutils
+
+        dbutils.jobs.taskValues.set(key=key, value=value)
+
+
+def get_task_value(task_key: str, key: str) -> str | None:
+    """A value an upstream task of this job run published, or None offline or when it is absent."""
+    if not on_databricks():
+        return None
+    from databricks.sdk.runtime import dbutils
+
+    value = dbutils.jobs.taskValues.get(taskKey=task_key, key=key, default="", debugValue="")
+    return str(value) if value not in (None, "") else None

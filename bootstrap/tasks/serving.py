@@ -1,0 +1,107 @@
+"""Point a model's serving endpoint at one registered version, through `databricks-sdk`.
+
+Terraform owns the endpoint's envelope (name, AI Gateway, permissions) and ignores its `config`;
+the deploy and rollback tasks own `config`: one served entity, the champion version, all traffic.
+Offline (no Databricks host in the environment) the update is skipped and says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bootstrap.tasks.runtime import on_databricks
+from infra.config import Environment, ModelConfig
+from lakestack.errors import InputError
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+Connect = Callable[[Environment], "WorkspaceClient | None"]
+
+
+@dataclass(frozen=True)
+class ServingUpdate:
+    endpoint: str
+    status: str  # updated | unchanged | skipped
+    detail: str
+    version: str | None = None
+
+    def describe(self) -> str:
+        return f"serving endpoint {self.endpoint}: {self.status}: {self.detail}"
+
+
+def workspace_client(env: Environment) -> WorkspaceClient | None:
+    """The environment's workspace, or None offline (no `DATABRICKS_HOST` or profile, not on Databricks).
+
+    Inside a job the task runs in the environment's own workspace with the job's credentials.
+    Elsewhere `bootstrap.workspace.connect` applies the same guards as bootstrap: the configured host,
+    and a stop when `DATABRICKS_HOST` names another workspace.
+    """
+    if on_databricks():
+        from databricks.sdk import WorkspaceClient
+
+        return WorkspaceClient()
+    if not os.environ.get("DATABRICKS_HOST") and not os.environ.get("DATABRICKS_CONFIG_PROFILE"):
+        return None
+    from bootstrap.workspace import connect
+
+    return connect(env)
+
+
+def skip_reason(env: Environment, model: ModelConfig) -> str | None:
+    """Why this model has no endpoint to update in this environment, or None."""
+    if model.serving is None:
+        return f"model '{model.name}' has no serving block in the config"
+    if not env.serving_enabled:
+        return f"serving is off in environment '{env.name}'"
+    return None
+
+
+def served_entity_name(model: ModelConfig, version: str) -> str:
+    return f"{model.name}-{version}"
+
+
+def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelConfig, version: str) -> ServingUpdate:
+    """Serve `version` with all traffic; a no-op when the endpoint already serves exactly that."""
+    from databricks.sdk.errors import NotFound
+    from databricks.sdk.service.serving import EndpointStateConfigUpdate, Route, ServedEntityInput, TrafficConfig
+
+    name, full_name = env.endpoint_name(model), env.model_full_name(model)
+    try:
+        endpoint = workspace.serving_endpoints.get(name)
+    except NotFound:
+        raise InputError(f"serving endpoint '{name}' does not exist in {env.host}",
+                         hint=f"deploy the environment's stack first (cdktf deploy {env.name})") from None
+    if endpoint.state and endpoint.state.config_update == EndpointStateConfigUpdate.IN_PROGRESS:
+        raise InputError(f"serving endpoint '{name}' is already updating; rerun when that update has finished")
+    served = (endpoint.config.served_entities or []) if endpoint.config else []
+    if [(e.entity_name, e.entity_version) for e in served] == [(full_name, version)]:
+        return ServingUpdate(name, "unchanged", f"already serves {full_name} version {version}", version)
+
+    assert model.serving is not None  # callers check skip_reason first
+    entity = served_entity_name(model, version)
+    workspace.serving_endpoints.update_config(
+        name=name,
+        served_entities=[ServedEntityInput(
+            name=entity, entity_name=full_name, entity_version=version,
+            workload_size=model.serving.workload_size, scale_to_zero_enabled=model.serving.scale_to_zero,
+        )],
+        traffic_config=TrafficConfig(routes=[Route(served_entity_name=entity, traffic_percentage=100)]),
+    )
+    return ServingUpdate(name, "updated", f"now serves {full_name} version {version} (100% of traffic)", version)
+
+
+def publish(env: Environment, model: ModelConfig, version: str, connect: Connect = workspace_client) -> ServingUpdate:
+    """Update the endpoint when this env serves this model and a workspace is reachable; say why not otherwise."""
+    endpoint = env.endpoint_name(model)
+    reason = skip_reason(env, model)
+    if reason:
+        return ServingUpdate(endpoint, "skipped", reason)
+    workspace = connect(env)
+    if workspace is None:
+        return ServingUpdate(endpoint, "skipped", "offline: no Databricks host configured (set DATABRICKS_HOST "
+                                                  "and credentials to update the endpoint)")
+    return update_endpoint(workspace, env, model, version)

@@ -1,0 +1,40 @@
+"""The contract with the bootstrap job specs: every task file they name exists and accepts their arguments."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+
+from bootstrap.jobs import build_job_specs
+from bootstrap.tasks.context import config_path
+from infra.config import PlatformConfig
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+def test_every_seeded_python_task_parses_its_parameters(example_config: PlatformConfig, env_name: str) -> None:
+    env = example_config.env(env_name)
+    seen = set()
+    for spec in build_job_specs(env, "deployer-application-id"):
+        for task in spec.settings.tasks:
+            python_task = task.spark_python_task
+            assert (ROOT / python_task.python_file).is_file(), python_task.python_file
+            module = import_module(python_task.python_file.removesuffix(".py").replace("/", "."))
+            argv = [p.replace("{{job.parameters.env}}", env.name).replace("{{job.parameters.model}}", spec.model)
+                    for p in python_task.parameters]
+            args = module.build_parser().parse_args(argv)
+            assert (args.env, args.model) == (env.name, spec.model)
+            seen.add(task.task_key)
+    assert {"train", "validate", "deploy", "batch_inference"} <= seen
+
+
+def test_relative_config_is_found_from_another_working_directory(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert config_path("infra/platform.yaml") == ROOT / "infra" / "platform.yaml"
+    assert config_path("missing.yaml") == Path("missing.yaml")  # left for load_config to report
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "platform.yaml").write_text("project: local\n")
+    assert config_path("infra/platform.yaml") == Path("infra/platform.yaml")  # the working directory wins
