@@ -17,6 +17,9 @@ from lakestack.errors import InputError
 
 PathKey = tuple[str | int, ...]
 
+# libyaml's parser when PyYAML was built with it (about 3x faster on large platforms), same node marks.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class YamlSource:
@@ -48,7 +51,7 @@ def load_yaml(path: Path) -> YamlSource:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read file ({exc})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -72,7 +75,7 @@ class _Builder:
         self.source = source
         self.problems: list[str] = []
         # The safe loader's own constructor resolves scalars (ints, bools, floats, nulls, dates).
-        self.loader = yaml.SafeLoader("")
+        self.loader = SafeLoader("")
 
     def build(self, node: yaml.Node, loc: PathKey) -> Any:
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
