@@ -1,1 +1,5 @@
-"""Plan review: what a change does to each environment, with risky changes first."""
+"""Plan review: what a change does to each environment, as one pull-request comment or JSON."""
+
+from review.run import run_review
+
+__all__ = ["run_review"]

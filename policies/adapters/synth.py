@@ -1,0 +1,170 @@
+"""Synthesized `cdk.tf.json` stacks as inventories, one per environment, references resolved.
+
+A value like `${databricks_catalog.catalog.name}` becomes the catalog's literal name; a value only
+known at apply (`${databricks_service_principal.deployer.application_id}`) stays `Unresolved` with
+the reference, so rules can still see it is the deployer. CDKTF's cross-stack references
+(`data.terraform_remote_state.cross-stack-reference-input-<stack>.outputs.<output>`) are followed
+into the producing stack's output.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, synth_stacks
+from policies.model import SYNTH, Inventory, Reference, Resource, Source, Unresolved
+
+EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
+TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
+CROSS_STACK_INPUT = "cross-stack-reference-input-"
+METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
+
+# Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
+DERIVED_IDS: dict[str, tuple[str, ...]] = {
+    "databricks_catalog": ("name",),
+    "databricks_schema": ("catalog_name", "name"),
+    "databricks_registered_model": ("catalog_name", "schema_name", "name"),
+    "databricks_sql_table": ("catalog_name", "schema_name", "name"),
+}
+
+
+def read_synth(synth_dir: Path) -> list[Inventory]:
+    """One inventory per environment (its stack and its `<env>-account` stack together)."""
+    synth_dir = Path(synth_dir)
+    stacks = synth_stacks(synth_dir)
+    resolver = Resolver(stacks)
+    inventories: dict[str, Inventory] = {}
+    for stack in stacks:
+        env = environment_of_stack(stack)
+        path = str(synth_dir / "stacks" / stack / SYNTH_FILE)
+        inventory = inventories.setdefault(env, Inventory(env, SYNTH, str(synth_dir)))
+        inventory.extend(resolver.resources(stack, env, Source(SYNTH, path, label=stack)))
+    return list(inventories.values())
+
+
+def raw_blocks(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(mode, type, name, body) of every resource and data source in a Terraform JSON document."""
+    out = []
+    for mode, section in (("managed", "resource"), ("data", "data")):
+        for rtype, named in (doc.get(section) or {}).items():
+            for name, body in (named or {}).items():
+                if isinstance(body, dict):
+                    out.append((mode, rtype, name, body))
+    return out
+
+
+def address_of(mode: str, rtype: str, name: str) -> str:
+    return f"{rtype}.{name}" if mode == "managed" else f"data.{rtype}.{name}"
+
+
+class Resolver:
+    """Resolves references across all stacks of a synth, each attribute once."""
+
+    def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
+        self.stacks = stacks
+        self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        for stack, doc in stacks.items():
+            for mode, rtype, name, body in raw_blocks(doc):
+                self.raw[(stack, address_of(mode, rtype, name))] = (rtype, body)
+        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.active: set[tuple[str, str]] = set()
+
+    def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
+        out = []
+        for mode, rtype, name, body in raw_blocks(self.stacks[stack]):
+            address = address_of(mode, rtype, name)
+            out.append(Resource(
+                address=address, type=rtype, name=name, stack=stack, environment=env,
+                attributes=self.attributes(stack, address), source=source,
+                lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
+            ))
+        return out
+
+    def attributes(self, stack: str, address: str) -> dict[str, Any]:
+        key = (stack, address)
+        if key in self.done:
+            return self.done[key]
+        body = self.raw[key][1]
+        self.active.add(key)
+        try:
+            resolved = {k: self.value(stack, v) for k, v in body.items() if k not in METADATA_KEYS}
+        finally:
+            self.active.discard(key)
+        self.done[key] = resolved
+        return resolved
+
+    def value(self, stack: str, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(stack, value) if "${" in value else value
+        if isinstance(value, list):
+            return [self.value(stack, item) for item in value]
+        if isinstance(value, dict):
+            return {k: self.value(stack, v) for k, v in value.items()}
+        return value
+
+    def text(self, stack: str, text: str) -> Any:
+        """A string with `${...}` parts: the literal result, or Unresolved naming every reference."""
+        parts = EXPRESSION.split(text)
+        if len(parts) == 3 and parts[0] == parts[2] == "":
+            return self.expression(stack, parts[1].strip())
+        pieces: list[str | None] = []
+        refs: list[Reference] = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pieces.append(part)
+                continue
+            resolved = self.expression(stack, part.strip())
+            if isinstance(resolved, Unresolved):
+                refs.extend(resolved.refs)
+                pieces.append(None)
+            else:
+                pieces.append(str(resolved))
+        if None in pieces:
+            return Unresolved(text, tuple(refs))
+        return "".join(p for p in pieces if p is not None)
+
+    def expression(self, stack: str, expr: str) -> Any:
+        """One `${...}` body: a resource attribute, a data source attribute or a cross-stack output."""
+        if not TRAVERSAL.match(expr):
+            return Unresolved("${" + expr + "}")
+        steps = re.sub(r"\[\d+\]", "", expr).split(".")
+        if steps[:2] == ["data", "terraform_remote_state"] and len(steps) >= 5 and steps[3] == "outputs":
+            return self.cross_stack(stack, expr, steps[2], steps[4])
+        if steps[0] == "data":
+            address, attribute = ".".join(steps[:3]), steps[3] if len(steps) > 3 else "id"
+        else:
+            address, attribute = ".".join(steps[:2]), steps[2] if len(steps) > 2 else "id"
+        return self.attribute(Reference(stack, address, attribute), expr)
+
+    def attribute(self, reference: Reference, expr: str) -> Any:
+        key = (reference.stack, reference.address)
+        unresolved = Unresolved("${" + expr + "}", (reference,))
+        if key not in self.raw or key in self.active:
+            return unresolved
+        rtype, _ = self.raw[key]
+        attributes = self.attributes(*key)
+        value = attributes.get(reference.attribute)
+        if value is None and reference.attribute == "id":
+            value = derived_id(rtype, attributes)
+        if isinstance(value, Unresolved):
+            return value
+        if value is None or isinstance(value, dict | list):
+            return unresolved
+        return value
+
+    def cross_stack(self, stack: str, expr: str, remote: str, output: str) -> Any:
+        producer = remote.removeprefix(CROSS_STACK_INPUT)
+        doc = self.stacks.get(producer) if remote.startswith(CROSS_STACK_INPUT) else None
+        declared = ((doc or {}).get("output") or {}).get(output)
+        if not isinstance(declared, dict) or "value" not in declared:
+            return Unresolved("${" + expr + "}")
+        return self.value(producer, declared["value"])
+
+
+def derived_id(rtype: str, attributes: dict[str, Any]) -> str | None:
+    parts = [attributes.get(name) for name in DERIVED_IDS.get(rtype, ())]
+    if parts and all(isinstance(part, str) for part in parts):
+        return ".".join(parts)  # type: ignore[arg-type]
+    return None

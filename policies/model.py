@@ -1,0 +1,161 @@
+"""The one resource model every rule reads, whatever the source (synth, plan or live workspace).
+
+Adapters turn their input into Terraform-shaped `Resource`s (provider 1.99 attribute names) so a
+rule is written once. Values Terraform only knows at apply time stay visible as `Unresolved`,
+carrying the references they came from, so rules can still tell *who* a principal is (the
+deployer service principal's application id) without knowing its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+SYNTH, PLAN, LIVE = "synth", "plan", "live"
+DELETE, CREATE = "delete", "create"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An attribute of another resource: `stack` + `address` (`type.name` or `data.type.name`) + `attribute`."""
+
+    stack: str
+    address: str
+    attribute: str
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A value known only after apply; `refs` are the resources it is computed from, if known."""
+
+    expression: str
+    refs: tuple[Reference, ...] = ()
+
+    def __str__(self) -> str:
+        return self.expression
+
+    @property
+    def single(self) -> Reference | None:
+        """The one reference when the whole value is exactly one resource attribute."""
+        return self.refs[0] if len(self.refs) == 1 else None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a resource was read: the file (and line) for synth and plan, the host for live."""
+
+    kind: str
+    path: str | None = None
+    line: int | None = None
+    label: str = ""
+
+
+@dataclass
+class Resource:
+    """One Terraform resource (or data source) with its attributes as the source knows them."""
+
+    address: str
+    type: str
+    name: str
+    stack: str
+    environment: str
+    attributes: dict[str, Any]
+    source: Source
+    lifecycle: dict[str, Any] | None = None  # None: the source cannot tell (plan, live)
+    provider: str | None = None
+    mode: str = "managed"
+    actions: tuple[str, ...] = ()  # plan only: no-op, create, update, delete, or delete+create
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.attributes.get(key, default)
+
+    def first(self, *path: str) -> dict[str, Any]:
+        """The nested block at `path` (Terraform JSON writes a block as an object or a one-item list)."""
+        node: Any = self.attributes
+        for key in path:
+            node = first_block(node.get(key) if isinstance(node, dict) else None)
+        return node if isinstance(node, dict) else {}
+
+    def blocks(self, key: str) -> list[dict[str, Any]]:
+        return blocks(self.attributes.get(key))
+
+    @property
+    def is_deleted(self) -> bool:
+        """A plan removes this resource (and does not create it again)."""
+        return DELETE in self.actions and CREATE not in self.actions
+
+    @property
+    def is_replaced(self) -> bool:
+        return DELETE in self.actions and CREATE in self.actions
+
+
+def blocks(value: Any) -> list[dict[str, Any]]:
+    """A repeated block as a list of objects, whether written as a list or a single object."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def first_block(value: Any) -> dict[str, Any]:
+    found = blocks(value)
+    return found[0] if found else {}
+
+
+def literal(value: Any) -> str | None:
+    """The value as text when it is known, else None."""
+    if value is None or isinstance(value, Unresolved | dict | list):
+        return None
+    return str(value)
+
+
+@dataclass
+class Inventory:
+    """Every resource of one environment read from one source, indexed for the rules' lookups."""
+
+    environment: str
+    kind: str
+    label: str
+    workspace_id: int | None = None  # the audited workspace's id, when the source knows it (live)
+    resources: list[Resource] = field(default_factory=list)
+    _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, str], Resource] = field(default_factory=dict, repr=False)
+
+    def add(self, resource: Resource) -> None:
+        self.resources.append(resource)
+        self._by_key[(resource.stack, resource.address)] = resource
+        if resource.mode == "managed":
+            self._by_type.setdefault(resource.type, []).append(resource)
+
+    def extend(self, resources: Iterable[Resource]) -> None:
+        for resource in resources:
+            self.add(resource)
+
+    def of_type(self, *types: str) -> Iterator[Resource]:
+        """Managed resources of these types that exist after the change (planned deletes left out)."""
+        for rtype in types:
+            for resource in self._by_type.get(rtype, ()):
+                if not resource.is_deleted:
+                    yield resource
+
+    def changes(self) -> Iterator[Resource]:
+        """Resources a plan acts on (create, update, delete, replace)."""
+        return (r for r in self.resources if r.actions and r.actions != ("no-op",) and r.actions != ("read",))
+
+    def lookup(self, reference: Reference) -> Resource | None:
+        return self._by_key.get((reference.stack, reference.address))
+
+    def target(self, value: Any) -> Resource | None:
+        """The resource an unresolved value points at, when it is exactly one reference."""
+        if isinstance(value, Unresolved) and value.single is not None:
+            return self.lookup(value.single)
+        return None
+
+    def find(self, rtype: str, **attributes: Any) -> Resource | None:
+        """The first resource of `rtype` whose attributes equal the given literal values."""
+        for resource in self.of_type(rtype):
+            if all(literal(resource.get(k)) == str(v) for k, v in attributes.items()):
+                return resource
+        return None

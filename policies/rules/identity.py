@@ -1,0 +1,88 @@
+"""Identities and secrets: jobs run as service principals, no long-lived tokens, no workspace open to all IPs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.model import literal
+from policies.principals import Kind
+from policies.rules.base import Context, Rule, Scope, Severity, Violation
+from policies.rules.common import env_key
+
+JOB_TYPES = ("databricks_job",)
+SECRET_TYPES = ("databricks_token", "databricks_obo_token", "databricks_service_principal_secret")
+IP_LIST_TYPES = ("databricks_ip_access_list",)
+OPEN_RANGES = ("0.0.0.0/0", "::/0")
+
+
+def jobs_run_as_service_principal(ctx: Context) -> Iterator[Violation]:
+    for job in ctx.inventory.of_type(*JOB_TYPES):
+        run_as = job.first("run_as")
+        if not run_as:
+            continue  # Terraform-created without run_as: the job runs as its creator, the deployer
+        identity = run_as.get("service_principal_name") or run_as.get("user_name") or run_as.get("group_name")
+        principal = ctx.principals.classify(identity)
+        declared_as_user = run_as.get("user_name") is not None and not principal.is_service_principal
+        if declared_as_user or principal.kind in (Kind.USER, Kind.ALL_USERS, Kind.GROUP):
+            yield Violation(job, f"job '{job.get('name')}' in {ctx.env.name} runs as {principal.kind} "
+                                 f"'{principal.name}'; scheduled work must run as a service principal",
+                            env_key(ctx.env, "jobs"))
+
+
+def no_long_lived_secrets(ctx: Context) -> Iterator[Violation]:
+    for resource in ctx.inventory.of_type(*SECRET_TYPES):
+        yield Violation(resource, f"{resource.type} '{resource.name}' in {ctx.env.name} puts a long-lived "
+                                  "credential in Terraform state")
+
+
+def ip_access_lists_not_open(ctx: Context) -> Iterator[Violation]:
+    for access_list in ctx.inventory.of_type(*IP_LIST_TYPES):
+        if (literal(access_list.get("list_type")) or "").upper() != "ALLOW":
+            continue
+        if access_list.get("enabled") is False:
+            continue
+        ranges = access_list.get("ip_addresses") or []
+        open_ranges = [r for r in OPEN_RANGES if r in ranges]
+        if open_ranges:
+            yield Violation(access_list, f"IP access list '{access_list.get('label')}' in {ctx.env.name} allows "
+                                         f"{', '.join(open_ranges)}: the workspace is reachable from any address")
+
+
+RULES = (
+    Rule(
+        id="LS-ID-001",
+        title="Jobs run as a service principal in governed environments",
+        severity=Severity.HIGH,
+        resource_types=JOB_TYPES,
+        scope=Scope.GOVERNED,
+        rationale="A job running as a person stops when they leave and acts with their personal privileges, "
+                  "outside the grants reviewed for the platform.",
+        remediation="Set `run_as { service_principal_name = <deployer application id> }` or let the deployer "
+                    "create the job (lakestack bootstrap does).",
+        check=jobs_run_as_service_principal,
+    ),
+    Rule(
+        id="LS-SEC-001",
+        title="No personal access tokens, OBO tokens or service principal secrets in Terraform",
+        severity=Severity.CRITICAL,
+        resource_types=SECRET_TYPES,
+        scope=Scope.ALL,
+        rationale="These resources store a long-lived credential in Terraform state and plan output, readable by "
+                  "anyone with state access; GitHub OIDC federation needs none.",
+        remediation="Remove the resource; authenticate CI with the deployer's "
+                    "`databricks_service_principal_federation_policy` (GitHub Actions OIDC).",
+        check=no_long_lived_secrets,
+        waivable=False,
+    ),
+    Rule(
+        id="LS-NET-001",
+        title="No IP access list allows 0.0.0.0/0",
+        severity=Severity.HIGH,
+        resource_types=IP_LIST_TYPES,
+        scope=Scope.ALL,
+        rationale="An allow list containing 0.0.0.0/0 (or ::/0) allows every address, defeating the control "
+                  "while appearing to enforce it.",
+        remediation="List the corporate egress and CI runner ranges explicitly.",
+        check=ip_access_lists_not_open,
+    ),
+)

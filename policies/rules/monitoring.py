@@ -1,0 +1,123 @@
+"""Monitoring: every served model has a scheduled quality monitor on its inference table and a drift alert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infra.config import ModelConfig
+from policies.model import Inventory, Resource, literal
+from policies.rules.base import Context, Rule, Scope, Severity, Violation
+from policies.rules.common import inference_table_config, model_key, model_of_endpoint
+
+ENDPOINT_TYPES = ("databricks_model_serving",)
+MONITOR_TYPES = ("databricks_quality_monitor",)
+ALERT_TYPES = ("databricks_alert_v2", "databricks_alert", "databricks_sql_alert")
+QUERY_TYPES = ("databricks_query", "databricks_sql_query")
+
+
+def watched_tables(ctx: Context, endpoint: Resource, model: ModelConfig | None) -> set[str]:
+    """Tables a monitor of this endpoint may watch: the processed predictions table, or the raw payloads."""
+    tables = set()
+    if model is not None:
+        tables |= {ctx.env.processed_table(model), ctx.env.payload_table(model)}
+    table = inference_table_config(endpoint)
+    parts = [literal(table.get(key)) for key in ("catalog_name", "schema_name", "table_name_prefix")]
+    if all(parts):
+        catalog, schema, prefix = parts
+        tables |= {f"{catalog}.{schema}.{prefix}_payload", f"{catalog}.inference.{prefix}_predictions"}
+    return tables
+
+
+def monitor_of(ctx: Context, endpoint: Resource, model: ModelConfig | None) -> Resource | None:
+    by_table = ctx.memo("monitors_by_table", lambda: {
+        literal(m.get("table_name")): m for m in ctx.inventory.of_type(*MONITOR_TYPES)})
+    return next((by_table[t] for t in sorted(watched_tables(ctx, endpoint, model)) if t in by_table), None)
+
+
+def is_scheduled(monitor: Resource) -> bool:
+    schedule = monitor.first("schedule")
+    paused = (literal(schedule.get("pause_status")) or "").upper() == "PAUSED"
+    return bool(literal(schedule.get("quartz_cron_expression"))) and not paused
+
+
+def served_models(ctx: Context) -> Iterator[tuple[Resource, ModelConfig | None]]:
+    for endpoint in ctx.inventory.of_type(*ENDPOINT_TYPES):
+        yield endpoint, model_of_endpoint(ctx, endpoint)
+
+
+def monitors_scheduled(ctx: Context) -> Iterator[Violation]:
+    for endpoint, model in served_models(ctx):
+        monitor = monitor_of(ctx, endpoint, model)
+        if monitor is None:
+            yield Violation(endpoint, f"serving endpoint '{endpoint.get('name')}' in {ctx.env.name} has no quality "
+                                      "monitor on its inference table; drift would go unnoticed",
+                            model_key(ctx.env, model, "monitor"))
+        elif not is_scheduled(monitor):
+            yield Violation(monitor, f"quality monitor on '{monitor.get('table_name')}' has no active schedule; "
+                                     "its drift metrics are never refreshed", model_key(ctx.env, model, "monitor"))
+
+
+def drift_table(ctx: Context, monitor: Resource | None, model: ModelConfig | None) -> str | None:
+    if monitor is not None:
+        named = literal(monitor.get("drift_metrics_table_name"))
+        schema, table = literal(monitor.get("output_schema_name")), literal(monitor.get("table_name"))
+        if named:
+            return named
+        if schema and table:
+            return f"{schema}.{table.rsplit('.', 1)[-1]}_drift_metrics"
+    return ctx.env.drift_metrics_table(model) if model is not None else None
+
+
+def alert_queries(inventory: Inventory) -> list[str]:
+    """The SQL each alert evaluates, inline (alert v2) or through the query it points at."""
+    texts = []
+    queries = {literal(q.get("id")): q for q in inventory.of_type(*QUERY_TYPES) if literal(q.get("id"))}
+    for alert in inventory.of_type(*ALERT_TYPES):
+        inline = literal(alert.get("query_text"))
+        if inline:
+            texts.append(inline)
+            continue
+        query = inventory.target(alert.get("query_id")) or queries.get(literal(alert.get("query_id")))
+        if query is not None:
+            texts.append(literal(query.get("query_text")) or literal(query.get("query")) or "")
+    return texts
+
+
+def drift_alerts(ctx: Context) -> Iterator[Violation]:
+    texts = alert_queries(ctx.inventory)
+    for endpoint, model in served_models(ctx):
+        table = drift_table(ctx, monitor_of(ctx, endpoint, model), model)
+        if table is None:
+            continue  # no monitor and no configured model: LS-MON-001 reports the endpoint
+        if not any(table in text for text in texts):
+            yield Violation(endpoint, f"no alert watches '{table}', the drift metrics of serving endpoint "
+                                      f"'{endpoint.get('name')}' in {ctx.env.name}",
+                            model_key(ctx.env, model, "monitor", "drift_threshold"))
+
+
+RULES = (
+    Rule(
+        id="LS-MON-001",
+        title="Every served model has a scheduled quality monitor on its inference table",
+        severity=Severity.HIGH,
+        resource_types=(*ENDPOINT_TYPES, *MONITOR_TYPES),
+        scope=Scope.GOVERNED,
+        rationale="A model in production degrades silently as its inputs shift; the monitor computes the "
+                  "profile and drift metrics that retraining decisions rely on.",
+        remediation="Give the model a `monitor:` block in platform.yaml (granularities, drift_threshold, "
+                    "schedule); the inference monitor construct creates a scheduled `databricks_quality_monitor`.",
+        check=monitors_scheduled,
+    ),
+    Rule(
+        id="LS-MON-002",
+        title="Every served model has a drift alert on its monitor's drift metrics",
+        severity=Severity.MEDIUM,
+        resource_types=(*ENDPOINT_TYPES, *ALERT_TYPES),
+        scope=Scope.GOVERNED,
+        rationale="Drift metrics nobody reads do not trigger retraining; an alert turns a crossed threshold into "
+                  "a notification and a retraining run.",
+        remediation="Keep the model's `monitor:` block (its `drift_threshold` is the alert's threshold); the "
+                    "inference monitor construct adds a `databricks_alert_v2` on the drift metrics table.",
+        check=drift_alerts,
+    ),
+)

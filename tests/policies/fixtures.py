@@ -1,0 +1,185 @@
+"""Small synth and plan documents for rule tests, built from the example config.
+
+`compliant_stack(config, env)` is the smallest stack that passes every rule in that environment
+(one model); tests mutate one attribute to show a rule fires. `as_plan` turns a stack into a
+`terraform show -json` document, with `${...}` values unknown after apply as Terraform reports them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.config import Environment, PlatformConfig
+from infra.config.roles import privileges
+
+DEPLOYER = "${databricks_service_principal.deployer.application_id}"
+MODEL = "product_recommender"
+REFERENCE = re.compile(r"\$\{([^}]+)\}")
+
+
+def ref(rtype: str, name: str, attribute: str) -> str:
+    return f"${{{rtype}.{name}.{attribute}}}"
+
+
+@dataclass
+class Stack:
+    """A cdk.tf.json under construction: `resource[type][name] = body`."""
+
+    resource: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, rtype: str, name: str, /, **body: Any) -> dict[str, Any]:
+        self.resource.setdefault(rtype, {})[name] = body
+        return body
+
+    def get(self, rtype: str, name: str) -> dict[str, Any]:
+        return self.resource[rtype][name]
+
+    def remove(self, rtype: str, name: str) -> None:
+        del self.resource[rtype][name]
+
+    def doc(self) -> dict[str, Any]:
+        return {"resource": copy.deepcopy(self.resource)}
+
+
+def grants(env: Environment, securable: str, name: str) -> list[dict[str, Any]]:
+    return [{"principal": env.group(role), "privileges": list(privileges(level, securable))}
+            for role, level in env.config.access.items()]
+
+
+def compliant_stack(config: PlatformConfig, env_name: str) -> Stack:
+    env = config.env(env_name)
+    model = config.model(MODEL)
+    assert model is not None
+    stack = Stack()
+    protect: dict[str, Any] = {"lifecycle": {"prevent_destroy": True}} if env.protected else {}
+    stack.add("databricks_service_principal", "deployer", display_name=env.deployer_name, provider="databricks.account")
+    stack.add("databricks_catalog", "catalog", name=env.catalog, owner=DEPLOYER, force_destroy=False,
+              isolation_mode="ISOLATED" if env.governed else "OPEN", **protect)
+    stack.add("databricks_schema", "schema_ml", catalog_name=ref("databricks_catalog", "catalog", "name"), name="ml",
+              owner=DEPLOYER, force_destroy=False, **protect)
+    stack.add("databricks_registered_model", f"model_{MODEL}", catalog_name=env.catalog, schema_name="ml",
+              name=MODEL, owner=DEPLOYER, **protect)
+    stack.add("databricks_grants", "grants_catalog", catalog=ref("databricks_catalog", "catalog", "name"),
+              grant=grants(env, "catalog", env.catalog))
+    stack.add("databricks_grants", "grants_schema_ml", schema=ref("databricks_schema", "schema_ml", "id"),
+              grant=grants(env, "schema", f"{env.catalog}.ml"))
+    stack.add("databricks_grants", f"grants_model_{MODEL}", model=env.model_full_name(model),
+              grant=grants(env, "model", env.model_full_name(model)))
+    if env.governed:
+        _bindings(stack, config, env)
+    if model in env.served_models:
+        _serving(stack, env)
+    return stack
+
+
+def _bindings(stack: Stack, config: PlatformConfig, env: Environment) -> None:
+    own: Any = env.config.workspace.workspace_id
+    if env.creates_workspace:
+        stack.add("databricks_mws_workspaces", "workspace", deployment_name=env.config.workspace.create.deployment_name,
+                  provider="databricks.account")
+        own = ref("databricks_mws_workspaces", "workspace", "workspace_id")
+    catalog_name = ref("databricks_catalog", "catalog", "name")
+    stack.add("databricks_workspace_binding", f"binding_read_write_{env.name}", securable_name=catalog_name,
+              securable_type="catalog", workspace_id=own, binding_type="BINDING_TYPE_READ_WRITE")
+    for other in env.config.read_only_from:
+        stack.add("databricks_workspace_binding", f"binding_read_only_{other}", securable_name=catalog_name,
+                  securable_type="catalog", workspace_id=config.environments[other].workspace.workspace_id,
+                  binding_type="BINDING_TYPE_READ_ONLY")
+
+
+def _serving(stack: Stack, env: Environment) -> None:
+    model = env.platform.model(MODEL)
+    assert model is not None and model.serving is not None and model.monitor is not None
+    protect: dict[str, Any] = {"lifecycle": {"prevent_destroy": True}} if env.protected else {}
+    stack.add("databricks_model_serving", f"serving_{MODEL}", name=env.endpoint_name(model), ai_gateway={
+        "inference_table_config": {"catalog_name": env.catalog, "schema_name": "inference",
+                                   "table_name_prefix": env.inference_table_prefix(model), "enabled": True},
+        "usage_tracking_config": {"enabled": True},
+    }, lifecycle={"ignore_changes": ["config"]})
+    stack.add("databricks_permissions", f"serving_permissions_{MODEL}",
+              serving_endpoint_id=ref("databricks_model_serving", f"serving_{MODEL}", "serving_endpoint_id"),
+              access_control=[*({"group_name": env.group(role), "permission_level": "CAN_QUERY"}
+                                for role in model.serving.query_roles),
+                              {"service_principal_name": DEPLOYER, "permission_level": "CAN_MANAGE"}])
+    table = env.processed_table(model)
+    stack.add("databricks_sql_table", f"predictions_{MODEL}", catalog_name=env.catalog, schema_name="inference",
+              name=table.rsplit(".", 1)[-1], table_type="MANAGED", owner=DEPLOYER, **protect)
+    stack.add("databricks_quality_monitor", f"monitor_{MODEL}", table_name=table,
+              output_schema_name=f"{env.catalog}.monitoring", assets_dir=f"/Shared/lakestack/{env.name}/{MODEL}",
+              inference_log=[{"problem_type": "PROBLEM_TYPE_CLASSIFICATION", "prediction_col": "prediction",
+                              "timestamp_col": "event_ts", "model_id_col": "model_version",
+                              "granularities": ["1 day"]}],
+              schedule=[{"quartz_cron_expression": model.monitor.schedule, "timezone_id": "UTC"}])
+    stack.add("databricks_alert_v2", f"drift_alert_{MODEL}", display_name=f"drift on {MODEL}",
+              query_text=f"SELECT max(js_distance) AS max_drift FROM {env.drift_metrics_table(model)}",
+              evaluation={"comparison_operator": "GREATER_THAN", "source": {"name": "max_drift"},
+                          "threshold": {"value": {"double_value": model.monitor.drift_threshold}}})
+
+
+def write_synth(root: Path, stacks: dict[str, Stack | dict[str, Any]]) -> Path:
+    """Write `root/stacks/<name>/cdk.tf.json` for each stack (pretty-printed like CDKTF)."""
+    for name, stack in stacks.items():
+        folder = root / "stacks" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = stack.doc() if isinstance(stack, Stack) else stack
+        (folder / "cdk.tf.json").write_text(json.dumps(doc, indent=2))
+    return root
+
+
+# ---- plans ---------------------------------------------------------------------------------------
+
+
+def _plan_values(stack: Stack, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+    """(known values, after_unknown, configuration references) of a synth body, as Terraform plans it:
+    a reference to a configured literal is known at plan time, a computed attribute is not."""
+    values, unknown, references = {}, {}, {}
+    for key, value in body.items():
+        if key in ("lifecycle", "provider", "depends_on"):
+            continue
+        text = json.dumps(value)
+        found = REFERENCE.findall(text)
+        known = REFERENCE.sub(lambda m: str(_configured(stack, m.group(1)) or ""), text)
+        if found and isinstance(value, str) and _configured(stack, found[0]) is None:
+            unknown[key] = True
+            references[key] = found
+        else:
+            values[key] = json.loads(known)
+    return values, unknown, references
+
+
+def _configured(stack: Stack, expression: str) -> Any:
+    rtype, name, attribute = expression.split(".")[:3]
+    value = stack.resource.get(rtype, {}).get(name, {}).get(attribute)
+    return value if isinstance(value, str | int) and "${" not in str(value) else None
+
+
+def as_plan(stack: Stack, actions: dict[str, list[str]] | None = None, *, host: str | None = None) -> dict[str, Any]:
+    """The stack as a `terraform show -json` plan; every resource is a no-op unless `actions` says otherwise."""
+    actions = actions or {}
+    changes, configured = [], []
+    for rtype, named in stack.resource.items():
+        for name, body in named.items():
+            address = f"{rtype}.{name}"
+            verb = actions.get(address, ["no-op"])
+            values, unknown, references = _plan_values(stack, body)
+            before = None if verb == ["create"] else values
+            after = None if verb == ["delete"] else values
+            changes.append({"address": address, "mode": "managed", "type": rtype, "name": name,
+                            "provider_name": "registry.terraform.io/databricks/databricks",
+                            "change": {"actions": verb, "before": before, "after": after,
+                                       "after_unknown": unknown if after is not None else {}}})
+            configured.append({"address": address, "type": rtype, "name": name, "expressions": {
+                key: {"references": refs} for key, refs in references.items()}})
+    provider = {"databricks": {"name": "databricks", "expressions": {"host": {"constant_value": host}}}} if host else {}
+    return {"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": changes,
+            "configuration": {"provider_config": provider, "root_module": {"resources": configured}}}
+
+
+def write_plan(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(doc, indent=2))
+    return path

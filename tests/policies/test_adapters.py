@@ -1,0 +1,69 @@
+"""The synth adapter: references resolved to literals where Terraform knows them, kept as references where not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policies.adapters.synth import read_synth
+from policies.model import Inventory, Reference, Unresolved
+from tests.policies.fixtures import write_synth
+
+
+def inventories(tmp_path: Path, stacks: dict) -> dict[str, Inventory]:
+    return {i.environment: i for i in read_synth(write_synth(tmp_path, stacks))}
+
+
+def test_references_resolve_to_literals_and_derived_ids(tmp_path: Path) -> None:
+    comment = "schema ${databricks_schema.ml.name} of ${databricks_catalog.catalog.name}"
+    prod = inventories(tmp_path, {"prod": {"resource": {
+        "databricks_catalog": {"catalog": {"name": "retail_prod"}},
+        "databricks_schema": {"ml": {"catalog_name": "${databricks_catalog.catalog.name}", "name": "ml"}},
+        "databricks_grants": {"g": {"schema": "${databricks_schema.ml.id}",
+                                    "comment": comment}},
+    }}})["prod"]
+    grants = next(prod.of_type("databricks_grants"))
+    assert grants.get("schema") == "retail_prod.ml"
+    assert grants.get("comment") == "schema ml of retail_prod"
+
+
+def test_computed_values_stay_unresolved_with_their_reference(tmp_path: Path) -> None:
+    dev = inventories(tmp_path, {"dev": {"resource": {
+        "databricks_service_principal": {"deployer": {"display_name": "d"}},
+        "databricks_catalog": {"c": {"owner": "${databricks_service_principal.deployer.application_id}",
+                                     "comment": "owned by ${databricks_service_principal.deployer.application_id}"}},
+    }}})["dev"]
+    catalog = next(dev.of_type("databricks_catalog"))
+    owner = catalog.get("owner")
+    assert isinstance(owner, Unresolved)
+    assert owner.single == Reference("dev", "databricks_service_principal.deployer", "application_id")
+    assert dev.target(owner) is next(dev.of_type("databricks_service_principal"))
+    assert isinstance(catalog.get("comment"), Unresolved) and catalog.get("comment").single is not None
+
+
+def test_cross_stack_references_follow_the_producing_stack(tmp_path: Path) -> None:
+    remote = "${data.terraform_remote_state.cross-stack-reference-input-staging-account.outputs.out_sp}"
+    staging = inventories(tmp_path, {
+        "staging-account": {"resource": {"databricks_service_principal": {"deployer": {"display_name": "d"}}},
+                            "output": {"out_sp": {"value": "${databricks_service_principal.deployer.application_id}"}}},
+        "staging": {"resource": {"databricks_catalog": {"c": {"owner": remote}}}},
+    })["staging"]
+    owner = next(staging.of_type("databricks_catalog")).get("owner")
+    assert owner.single == Reference("staging-account", "databricks_service_principal.deployer", "application_id")
+    assert staging.target(owner).get("display_name") == "d"
+
+
+def test_cycles_and_unknown_targets_do_not_loop(tmp_path: Path) -> None:
+    dev = inventories(tmp_path, {"dev": {"resource": {"databricks_schema": {
+        "a": {"name": "${databricks_schema.b.name}"}, "b": {"name": "${databricks_schema.a.name}"},
+        "c": {"name": "${databricks_schema.missing.name}", "comment": "${upper(var.x)}"}}}}})["dev"]
+    names = {r.name: r.get("name") for r in dev.of_type("databricks_schema")}
+    assert all(isinstance(v, Unresolved) for v in names.values())
+    assert isinstance(next(r for r in dev.of_type("databricks_schema") if r.name == "c").get("comment"), Unresolved)
+
+
+def test_lifecycle_and_provider_are_kept_apart_from_attributes(tmp_path: Path) -> None:
+    prod = inventories(tmp_path, {"prod": {"resource": {"databricks_catalog": {"c": {
+        "name": "x", "lifecycle": {"prevent_destroy": True}, "provider": "databricks.account"}}}}})["prod"]
+    catalog = next(prod.of_type("databricks_catalog"))
+    assert catalog.lifecycle == {"prevent_destroy": True} and catalog.provider == "databricks.account"
+    assert set(catalog.attributes) == {"name"}
