@@ -7,15 +7,14 @@ file, unknown environment, bad waiver file, refused workspace).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from lakestack.files import write_atomically
 from lakestack.options import add_config_option, add_env_option, config_from
 
 DEFAULT_SYNTH_DIR = "cdktf.out"
-DEFAULT_WAIVERS = "policies/waivers.yaml"
 FORMATS = ("text", "markdown", "json", "sarif")
 SEVERITIES = ("critical", "high", "medium", "low")
 
@@ -40,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--waivers", metavar="FILE", default=None,
-                        help=f"waiver file (default: {DEFAULT_WAIVERS} when it exists)")
+                        help="waiver file (default: policies/waivers.yaml when it exists)")
     parser.add_argument("--fail-on", choices=SEVERITIES, default="high",
                         help="exit 1 when an unwaived finding is at or above this severity (default: high)")
     parser.set_defaults(handler=run_audit_command)
@@ -49,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_audit_command(args: argparse.Namespace) -> int:
     from policies.audit import parse_severity, run_audit
     from policies.report import render, verdict
+    from policies.waivers import default_waivers_path
 
     if args.live and not args.env:
         raise InputError("--live needs --env ENV (the environment whose workspace to read)")
@@ -61,7 +61,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
         synth_dir=synth_dir_of(args),
         plans=tuple(args.plan),
         live_env=args.env if args.live else None,
-        waivers_path=args.waivers or (DEFAULT_WAIVERS if Path(DEFAULT_WAIVERS).is_file() else None),
+        waivers_path=args.waivers or default_waivers_path(),
     )
     text = render(report, args.format, fail_on=fail_on, config_path=args.config)
     if args.output:
@@ -80,14 +80,3 @@ def synth_dir_of(args: argparse.Namespace) -> str | None:
     if args.live and Path(DEFAULT_SYNTH_DIR).is_dir():
         return DEFAULT_SYNTH_DIR
     return None
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """All or nothing: a report is never left half-written."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write the report ({exc.strerror or exc})") from None

@@ -30,6 +30,12 @@ PLACEHOLDERS = frozenset({
     "required", "whatever", "ignore", "skip", "known issue",
 })
 MIN_REASON_WORDS = 3
+DEFAULT_WAIVERS = Path("policies/waivers.yaml")
+
+
+def default_waivers_path() -> Path | None:
+    """The project's waiver file when it exists (relative to the working directory, like --config)."""
+    return DEFAULT_WAIVERS if DEFAULT_WAIVERS.is_file() else None
 
 
 def _no_check(_: object) -> Iterable[Any]:

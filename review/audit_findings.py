@@ -1,12 +1,11 @@
 """The governance audit of the head, as the review needs it: one function, one small result type.
 
-The policy engine lives in `policies.audit`; the review only reads its findings, so the two stay
-independent (a review still renders when the policy package is absent or skipped).
+The policy engine lives in `policies.audit`; the review only reads its findings (copied into its own
+small type), so rendering never depends on the engine's internals.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from infra.config import PlatformConfig
 SEVERITY_ORDER = ("critical", "high", "error", "medium", "warning", "low", "note", "info")
 FAIL_THRESHOLD = "high"
 
-RAN, SKIPPED, UNAVAILABLE = "ran", "skipped", "unavailable"
+RAN = "ran"
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,6 @@ def severity_rank(severity: str) -> int:
     return SEVERITY_ORDER.index(value) if value in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 
-def audit_available() -> bool:
-    return importlib.util.find_spec("policies.audit") is not None
-
-
 def audit_head(config: PlatformConfig, *, synth_dir: Path | None,
                plans: Sequence[tuple[str, Path]] = ()) -> AuditResult:
     """Run the policy engine on what the pull request would deploy, or say why it did not run.
@@ -61,13 +56,15 @@ def audit_head(config: PlatformConfig, *, synth_dir: Path | None,
     `plans` are (environment, plan file) pairs; waivers come from the audit's default file when it
     exists, so the review and `lakestack audit` agree on what is waived.
     """
-    if not audit_available():
-        return AuditResult(UNAVAILABLE, note="the policy engine (policies.audit) is not installed")
     from policies.audit import run_audit
-    from policies.cli import DEFAULT_WAIVERS
+    from policies.waivers import default_waivers_path
 
-    waivers = DEFAULT_WAIVERS if Path(DEFAULT_WAIVERS).is_file() else None
-    report = run_audit(config, synth_dir=synth_dir, plans=tuple(plans), waivers_path=waivers)
+    return from_report(run_audit(config, synth_dir=synth_dir, plans=tuple(plans),
+                                 waivers_path=default_waivers_path()))
+
+
+def from_report(report: Any) -> AuditResult:
+    """The review's view of an `policies.audit.AuditReport` (one the caller may already have run)."""
     return audit_result(report.findings, failed=bool(report.failed(FAIL_THRESHOLD)))
 
 

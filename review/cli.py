@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from lakestack.files import write_output
 from lakestack.options import add_config_option, config_from
 from review.budget import GITHUB_COMMENT_LIMIT
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     review = review_of(config, base_dir=args.base, head_dir=args.head, plans=args.plan, audit=not args.no_audit)
     text = render(review, fmt=args.format, max_chars=args.max_chars)
-    write_output(text, args.output)
+    write_output(text, args.output, what="review")
     risky = review.level == "high" or (review.audit is not None and review.audit.failed)
     return EXIT_FINDINGS if args.fail_on_risk and risky else EXIT_OK
 
@@ -67,20 +67,5 @@ def run_redact(args: argparse.Namespace) -> int:
     from lakestack.terraform_json import read_plan
     from review.redact import redact_plan
 
-    write_output(json.dumps(redact_plan(read_plan(Path(args.plan)))), args.output)
+    write_output(json.dumps(redact_plan(read_plan(Path(args.plan)))), args.output, what="redacted plan")
     return EXIT_OK
-
-
-def write_output(text: str, output: str | None) -> None:
-    """Stdout, or the whole file at once (written beside it, then renamed: never half-written)."""
-    if output is None:
-        sys.stdout.write(text)
-        return
-    target = Path(output)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)
-    except OSError as exc:
-        raise InputError(f"{target}: cannot write the review ({exc.strerror})") from None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from infra.config import PlatformConfig
 from lakestack.errors import InputError
 from lakestack.terraform_json import environment_of_stack
-from review.audit_findings import AuditResult, audit_head
+from review.audit_findings import AuditResult, audit_head, from_report
 from review.budget import GITHUB_COMMENT_LIMIT
 from review.changes import ResourceChange
 from review.json_output import render_json
@@ -49,11 +50,15 @@ def review_of(
     head_dir: Path | str | None = None,
     plans: Sequence[PlanInput] = (),
     audit: bool = True,
+    audit_report: Any = None,
 ) -> Review:
+    """`audit_report`: an `AuditReport` of the head already run by the caller, used instead of auditing again."""
     plan_files = [p if isinstance(p, tuple) else parse_plan_argument(str(p)) for p in plans]
     changes = collect_changes(base_dir, head_dir, plan_files)
     result: AuditResult | None = None
-    if audit:
+    if audit_report is not None:
+        result = from_report(audit_report)
+    elif audit:
         result = audit_head(config, synth_dir=Path(head_dir) if head_dir else None,
                             plans=[(environment_of_stack(stack), path) for stack, path in plan_files])
     return build_review(config.project, changes, tiers_from_config(config), result)

@@ -149,7 +149,8 @@ def test_live_and_env_go_together(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_unwritable_output(failing_synth: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "missing-dir" / "audit.sarif"
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "audit.sarif"
     assert "cannot write the report" in bad(capsys, "--synth-dir", str(failing_synth), "--output", str(target))
 
 
