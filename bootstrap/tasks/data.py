@@ -24,8 +24,6 @@ EVAL_SHARE = 0.25
 START = pd.Timestamp("2025-01-01")
 # Standardised features move this many standard deviations at drift 1.
 SHIFT_AT_FULL_DRIFT = 1.5
-# Used when a model declares no features, so the example still runs.
-DEFAULT_FEATURES = ("basket_value_30d", "days_since_last_purchase", "category_affinity", "promo_flag")
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class Split:
 
 
 def feature_names(model: ModelConfig) -> list[str]:
-    return [f.name for f in model.features] or list(DEFAULT_FEATURES)
+    return [f.name for f in model.features]
 
 
 def label_name(model: ModelConfig) -> str:

@@ -11,58 +11,35 @@ served version comes from the `system.serving.served_entities` system table, joi
 
 from __future__ import annotations
 
-from bootstrap.tasks.data import feature_names, label_name
 from infra.config import Environment, ModelConfig
+from infra.config.tables import REQUEST_ID_COL, drift_windows_sql, prediction_type, processed_columns
 
 SERVED_ENTITIES_TABLE = "system.serving.served_entities"
-REQUEST_ID_COL = "databricks_request_id"
 EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
-
-# Drift metric name in config -> expression on the monitor's drift metrics table.
-DRIFT_EXPRESSIONS = {
-    "js_distance": "js_distance",
-    "ks_statistic": "ks_test.statistic",
-    "wasserstein_distance": "wasserstein_distance",
-    "population_stability_index": "population_stability_index",
-    "chi_squared_statistic": "chi_squared_test.statistic",
-    "tv_distance": "tv_distance",
-    "l_infinity_distance": "l_infinity_distance",
-}
-
-
-def prediction_type(model: ModelConfig) -> str:
-    """Classification monitors want prediction and label of one type: class ids; regression: numbers."""
-    return "BIGINT" if model.problem_type == "classification" else "DOUBLE"
-
-
-def feature_columns(model: ModelConfig) -> list[tuple[str, str]]:
-    types = {f.name: f.type for f in model.features}
-    return [(name, types.get(name, "DOUBLE")) for name in feature_names(model)]
-
-
-def processed_columns(model: ModelConfig) -> list[tuple[str, str]]:
-    """(name, SQL type) of the processed table, in order."""
-    columns = [(model.timestamp_col, "TIMESTAMP"), (model.model_id_col, "STRING"), *feature_columns(model)]
-    columns += [(model.prediction_col, prediction_type(model)), (label_name(model), prediction_type(model)),
-                (REQUEST_ID_COL, "STRING")]
-    return columns
 
 
 def create_processed_sql(env: Environment, model: ModelConfig) -> str:
-    columns = ",\n  ".join(f"{name} {kind}" for name, kind in processed_columns(model))
+    columns = ",\n  ".join(f"{c.name} {c.type}" for c in processed_columns(model))
     return f"CREATE TABLE IF NOT EXISTS {env.processed_table(model)} (\n  {columns}\n)"
 
 
 def payload_unpack_sql(env: Environment, model: ModelConfig) -> str:
     """INSERT the predictions of requests newer than the processed table's latest row."""
     processed, payload = env.processed_table(model), env.payload_table(model)
-    record_type = ", ".join(f"{name}: {kind}" for name, kind in feature_columns(model))
+    record_type = ", ".join(f"{f.name}: {f.type}" for f in model.features)
     kind = prediction_type(model)
-    select = [f"r.request_time AS {model.timestamp_col}", f"r.entity_version AS {model.model_id_col}"]
-    select += [f"rec.{name} AS {name}" for name in feature_names(model)]
-    select += [f"CAST(r.predictions[pos] AS {kind}) AS {model.prediction_col}",
-               f"CAST(NULL AS {kind}) AS {label_name(model)}", f"r.{REQUEST_ID_COL} AS {REQUEST_ID_COL}"]
-    target = ", ".join(name for name, _ in processed_columns(model))
+    expressions = {
+        REQUEST_ID_COL: f"r.{REQUEST_ID_COL}",
+        model.timestamp_col: "r.request_time",
+        model.model_id_col: "r.entity_version",
+        **{f.name: f"rec.{f.name}" for f in model.features},
+        model.prediction_col: f"CAST(r.predictions[pos] AS {kind})",
+    }
+    if model.label_col:  # ground truth arrives later and is joined on the request id
+        expressions[model.label_col] = f"CAST(NULL AS {kind})"
+    names = [c.name for c in processed_columns(model)]
+    target = ", ".join(names)
+    select = [f"{expressions[name]} AS {name}" for name in names]
     select_list = ",\n  ".join(select)
     return f"""INSERT INTO {processed} ({target})
 SELECT
@@ -86,15 +63,4 @@ LATERAL VIEW posexplode(r.records) exploded AS pos, rec"""
 def drift_query_sql(env: Environment, model: ModelConfig) -> str:
     """The whole-table drift of each feature and the prediction per window, for `drift.decide`."""
     assert model.monitor is not None
-    monitor = model.monitor
-    drift_type = "BASELINE" if monitor.baseline_table else "CONSECUTIVE"
-    columns = ", ".join(f"'{name}'" for name in [*feature_names(model), model.prediction_col])
-    return f"""SELECT
-  window.start AS window_start,
-  column_name,
-  {DRIFT_EXPRESSIONS[monitor.drift_metric]} AS drift_value
-FROM {env.drift_metrics_table(model)}
-WHERE slice_key IS NULL
-  AND granularity = '{monitor.granularities[0]}'
-  AND drift_type = '{drift_type}'
-  AND column_name IN ({columns})"""
+    return drift_windows_sql(env, model, model.monitor)

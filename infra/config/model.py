@@ -171,7 +171,8 @@ class ModelConfig(Strict):
     label_col: UcIdentifier | None = None
     timestamp_col: UcIdentifier = "timestamp"
     model_id_col: UcIdentifier = "model_version"
-    features: list[FeatureColumn] = Field(default_factory=list)
+    # Input columns: they shape the training data, the serving signature and the processed inference table.
+    features: list[FeatureColumn] = Field(min_length=1)
     validation: ValidationConfig | None = None
     serving: ServingConfig | None = None
     monitor: MonitorConfig | None = None

@@ -31,52 +31,14 @@ from cdktf_cdktf_provider_databricks.quality_monitor import (
 from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
-from infra.config.model import Environment, ModelConfig, MonitorConfig
+from infra.config.model import Environment, ModelConfig
+from infra.config.tables import latest_drift_sql, processed_columns
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 
-# How each configured drift statistic is read from the drift metrics table's columns.
-DRIFT_EXPRESSIONS = {
-    "js_distance": "js_distance",
-    "ks_statistic": "ks_test.statistic",
-    "wasserstein_distance": "wasserstein_distance",
-    "population_stability_index": "population_stability_index",
-    "chi_squared_statistic": "chi_squared_test.statistic",
-    "tv_distance": "tv_distance",
-    "l_infinity_distance": "l_infinity_distance",
-}
 
-
-def prediction_type(model: ModelConfig) -> str:
-    return "BIGINT" if model.problem_type == "classification" else "DOUBLE"
-
-
-def processed_columns(model: ModelConfig) -> list[SqlTableColumn]:
-    """Columns of the processed inference table: request metadata, features, prediction, label."""
-    columns = [
-        SqlTableColumn(name="request_id", type="STRING", comment="AI Gateway request id"),
-        SqlTableColumn(name=model.timestamp_col, type="TIMESTAMP", comment="request time"),
-        SqlTableColumn(name=model.model_id_col, type="STRING", comment="served model version"),
-    ]
-    columns += [SqlTableColumn(name=f.name, type=f.type) for f in model.features]
-    columns.append(SqlTableColumn(name=model.prediction_col, type=prediction_type(model), comment="model output"))
-    if model.label_col:
-        columns.append(SqlTableColumn(name=model.label_col, type=prediction_type(model),
-                                      comment="ground truth, joined when it arrives"))
-    return columns
-
-
-def drift_query(env: Environment, model: ModelConfig, monitor: MonitorConfig) -> str:
-    """Largest consecutive-window drift of any input or output column over the last window, whole table."""
-    expression = DRIFT_EXPRESSIONS[monitor.drift_metric]
-    return (
-        f"SELECT coalesce(max({expression}), 0) AS max_drift\n"
-        f"FROM {env.drift_metrics_table(model)}\n"
-        "WHERE drift_type = 'CONSECUTIVE'\n"
-        "  AND slice_key IS NULL\n"
-        "  AND column_name NOT LIKE ':%'\n"
-        f"  AND window.start = (SELECT max(window.start) FROM {env.drift_metrics_table(model)})"
-    )
+def sql_columns(model: ModelConfig) -> list[SqlTableColumn]:
+    return [SqlTableColumn(name=c.name, type=c.type, comment=c.comment or None) for c in processed_columns(model)]
 
 
 class InferenceMonitor(Construct):
@@ -95,7 +57,7 @@ class InferenceMonitor(Construct):
             table_type="MANAGED",
             data_source_format="DELTA",
             comment=f"Processed inference log of {env.endpoint_name(model)}, filled by the monitoring job",
-            column=processed_columns(model),
+            column=sql_columns(model),
             owner=owner,
             warehouse_id=warehouse_id,
             properties={"delta.enableChangeDataFeed": "true"},
@@ -127,7 +89,7 @@ class InferenceMonitor(Construct):
         named(AlertV2(
             self, "drift-alert",
             display_name=f"[{env.platform.project}/{env.name}] drift on {model.name}",
-            query_text=drift_query(env, model, monitor),
+            query_text=latest_drift_sql(env, model, monitor),
             warehouse_id=warehouse_id,
             schedule=AlertV2Schedule(quartz_cron_schedule=monitor.schedule, timezone_id=monitor.timezone),
             evaluation=AlertV2Evaluation(

@@ -161,3 +161,10 @@ def test_workspace_needs_host_and_id_or_create(tmp_path):
     data["environments"]["dev"]["workspace"] = {"host": "https://dbc-1.cloud.databricks.com"}
     with pytest.raises(InputError, match="needs host and workspace_id of an existing workspace"):
         load_config(write_config(tmp_path / "p.yaml", data))
+
+
+def test_a_model_needs_its_input_features(tmp_path):
+    data = example_data()
+    data["models"][2]["features"] = []
+    with pytest.raises(InputError, match=r"models\[2\]\.features: List should have at least 1 item"):
+        load_config(write_config(tmp_path / "p.yaml", data))

@@ -104,7 +104,7 @@ def test_inference_log_profile_follows_the_model_config(stacks):
 def test_processed_table_columns_come_from_the_model(stacks):
     table = resources(stacks["prod"], "databricks_sql_table")["predictions_price_elasticity"]
     names = [c["name"] for c in table["column"]]
-    assert names == ["request_id", "event_ts", "model_version", "price_change_pct", "competitor_price_gap",
+    assert names == ["databricks_request_id", "event_ts", "model_version", "price_change_pct", "competitor_price_gap",
                      "promo_depth", "seasonality_index", "store_traffic", "prediction", "observed_demand_change"]
 
 

@@ -9,6 +9,8 @@ from sqlglot import exp
 from bootstrap.tasks import sql
 from bootstrap.tasks.data import feature_names
 from infra.config import Environment, ModelConfig, PlatformConfig
+from infra.config.tables import REQUEST_ID_COL, processed_columns
+from tests.synth_json import load_stacks, resources
 
 
 def parse(statement: str) -> exp.Expression:
@@ -31,14 +33,14 @@ def test_unpack_reads_payload_and_served_entities_and_writes_processed(target: t
     assert tables(tree) == {env.payload_table(model), env.processed_table(model), sql.SERVED_ENTITIES_TABLE}
     insert_target = tree.this
     assert tables(insert_target) == {env.processed_table(model)}
-    assert [c.name for c in insert_target.expressions] == [name for name, _ in sql.processed_columns(model)]
+    assert [c.name for c in insert_target.expressions] == [c.name for c in processed_columns(model)]
 
 
 def test_unpack_selects_each_processed_column_in_order(target: tuple[Environment, ModelConfig]) -> None:
     env, model = target
     select = parse(sql.payload_unpack_sql(env, model)).expression
-    expected = [model.timestamp_col, model.model_id_col, *feature_names(model), model.prediction_col,
-                model.label_col, sql.REQUEST_ID_COL]
+    expected = [REQUEST_ID_COL, model.timestamp_col, model.model_id_col, *feature_names(model),
+                model.prediction_col, model.label_col]
     assert select.named_selects == expected
 
 
@@ -52,8 +54,8 @@ def test_unpack_uses_the_payload_columns_and_only_new_successful_requests(
     text = sql.payload_unpack_sql(env, model)
     assert "p.status_code = 200" in text
     assert f"COALESCE(MAX({model.timestamp_col})" in text  # incremental: only requests newer than the last row
-    for name, kind in sql.feature_columns(model):
-        assert f"{name}: {kind}" in text  # the request JSON schema names every feature
+    for feature in model.features:
+        assert f"{feature.name}: {feature.type}" in text  # the request JSON schema names every feature
 
 
 def test_prediction_and_label_types_follow_the_problem_type(example_config: PlatformConfig) -> None:
@@ -79,3 +81,19 @@ def test_drift_query_reads_the_monitor_table_with_the_configured_metric(example_
         update={"drift_metric": "ks_statistic", "baseline_table": "retail_prod.ml.baseline"})})
     text = sql.drift_query_sql(env, ks)
     assert "ks_test.statistic AS drift_value" in text and "drift_type = 'BASELINE'" in text
+
+
+@pytest.mark.parametrize("env_name", ["staging", "prod"])
+def test_the_job_writes_exactly_the_table_terraform_declares(example_config: PlatformConfig, example_synth_dir,
+                                                             env_name: str) -> None:
+    """The monitoring job's CREATE and INSERT name the columns (and types) of the synthesized sql table."""
+    env = example_config.env(env_name)
+    stack = load_stacks(example_synth_dir)[env_name]
+    for model in env.monitored_models:
+        declared = resources(stack, "databricks_sql_table")[f"predictions_{model.name}"]
+        declared_columns = [(c["name"], c["type"]) for c in declared["column"]]
+        create = parse(sql.create_processed_sql(env, model))
+        created = [(c.name, c.args["kind"].sql("databricks")) for c in create.find_all(exp.ColumnDef)]
+        inserted = [c.name for c in parse(sql.payload_unpack_sql(env, model)).this.expressions]
+        assert created == declared_columns
+        assert inserted == [name for name, _ in declared_columns]
