@@ -40,8 +40,10 @@ node_modules/.installed: package.json package-lock.json
 
 node: node_modules/.installed
 
+## Cost of synth, audit and review as the platform grows, beside the cdktf CLI and checkov (docs/benchmark.md).
+## Options through BENCH_ARGS, for example: make bench BENCH_ARGS='--sizes example,1,10 --runs 1'
 bench: $(STAMP) node_modules/.installed
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf cdktf.out review-out .lakestack
