@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.config import PlatformConfig
-from lakestack.cli import main
 from policies.audit import AuditReport, run_audit
-from tests.conftest import EXAMPLE_CONFIG
 from tests.policies.fixtures import Stack, compliant_stack, write_synth
 
 AuditStacks = Callable[..., AuditReport]
@@ -29,11 +27,3 @@ def audit_stacks(tmp_path: Path, example_config: PlatformConfig) -> AuditStacks:
 @pytest.fixture
 def compliant(example_config: PlatformConfig) -> Callable[[str], Stack]:
     return lambda env: compliant_stack(example_config, env)
-
-
-@pytest.fixture(scope="session")
-def example_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`lakestack synth` of the shipped example, once per session (callers copy before changing it)."""
-    out = tmp_path_factory.mktemp("example") / "cdktf.out"
-    assert main(["synth", "--config", str(EXAMPLE_CONFIG), "--out", str(out)]) == 0
-    return out

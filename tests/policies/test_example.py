@@ -25,8 +25,8 @@ def edit_stack(synth: Path, stack: str, edit) -> None:  # type: ignore[no-untype
     path.write_text(json.dumps(doc, indent=2))
 
 
-def test_the_shipped_example_passes(example_synth: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = audit_json(capsys, "--synth-dir", str(example_synth))
+def test_the_shipped_example_passes(example_synth_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = audit_json(capsys, "--synth-dir", str(example_synth_dir))
     assert code == 0
     assert report["findings"] == [] and report["summary"]["unwaived"] == 0 and not report["summary"]["failed"]
 
@@ -49,8 +49,8 @@ def test_data_scientists_writing_in_prod_fail(tmp_path: Path, capsys: pytest.Cap
 
 
 @pytest.fixture
-def example_copy(example_synth: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(example_synth, tmp_path / "cdktf.out"))
+def example_copy(example_synth_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(example_synth_dir, tmp_path / "cdktf.out"))
 
 
 def test_a_missing_read_only_binding_fails(example_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

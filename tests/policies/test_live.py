@@ -53,7 +53,7 @@ def server() -> Iterator[FakeDatabricks]:
 
 
 @pytest.fixture
-def workspace(server: FakeDatabricks, example_synth: Path) -> Workspace:
+def workspace(server: FakeDatabricks, example_synth_dir: Path) -> Workspace:
     """The prod workspace with the example applied, one job the deployer runs, and no drift."""
     for log in (server.routes, server.requests, server.faults):
         log.clear()
@@ -63,9 +63,9 @@ def workspace(server: FakeDatabricks, example_synth: Path) -> Workspace:
     jobs.add_job({"name": "retail-ml-prod-product_recommender-training",
                   "run_as": {"service_principal_name": DEPLOYER_ID}})
     uc = install_uc_api(server)
-    prod = next(i for i in read_synth(example_synth) if i.environment == "prod")
+    prod = next(i for i in read_synth(example_synth_dir) if i.environment == "prod")
     apply_inventory(uc, prod, deployer_id=DEPLOYER_ID, workspace_id=PROD_WORKSPACE)
-    return Workspace(server, uc, jobs, example_synth)
+    return Workspace(server, uc, jobs, example_synth_dir)
 
 
 def test_the_applied_example_has_no_findings_and_no_drift(workspace: Workspace,

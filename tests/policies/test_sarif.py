@@ -21,10 +21,10 @@ PERMISSIONS = "databricks_permissions.serving_permissions_product_recommender"
 
 
 @pytest.fixture
-def sarif(example_synth: Path, tmp_path: Path, example_config: PlatformConfig,
+def sarif(example_synth_dir: Path, tmp_path: Path, example_config: PlatformConfig,
           monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The example with one group writing in prod and one waived all-users CAN_QUERY grant in staging."""
-    synth = Path(shutil.copytree(example_synth, tmp_path / "cdktf.out"))
+    synth = Path(shutil.copytree(example_synth_dir, tmp_path / "cdktf.out"))
     prod = synth / "stacks" / "prod" / "cdk.tf.json"
     doc = json.loads(prod.read_text())
     doc["resource"]["databricks_grants"]["grants_catalog"]["grant"][0]["privileges"].append("MODIFY")

@@ -104,6 +104,6 @@ def test_reasons_need_words_not_placeholders() -> None:
     assert not meaningful("see ticket")  # two words say nothing a reviewer can check
 
 
-def test_the_shipped_waiver_file_waives_nothing(example_config: PlatformConfig, example_synth: Path) -> None:
-    report = run_audit(example_config, synth_dir=example_synth, waivers_path=ROOT / "policies" / "waivers.yaml")
+def test_the_shipped_waiver_file_waives_nothing(example_config: PlatformConfig, example_synth_dir: Path) -> None:
+    report = run_audit(example_config, synth_dir=example_synth_dir, waivers_path=ROOT / "policies" / "waivers.yaml")
     assert report.findings == []
