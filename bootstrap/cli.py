@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_bootstrap(args: argparse.Namespace) -> int:
     from bootstrap.report import progress_line, render_json, render_text
     from bootstrap.seeder import Change, Seeder
-    from bootstrap.workspace import WorkspaceError, connect, workspace_host
+    from lakestack.workspace import WorkspaceError, connect, workspace_host
 
     config = config_from(args)
     check_env(config, args.env)

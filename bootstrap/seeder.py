@@ -24,9 +24,9 @@ from databricks.sdk.service.ml import Experiment
 
 from bootstrap.diff import ABSENT, FieldChange, field_changes
 from bootstrap.jobs import JobSpec, build_job_specs, is_managed
-from bootstrap.workspace import WorkspaceError, with_retries, workspace_call
 from infra.config.model import Environment
 from lakestack.errors import InputError
+from lakestack.workspace import WorkspaceError, with_retries, workspace_call
 
 T = TypeVar("T")
 

@@ -37,7 +37,7 @@ def workspace_client(env: Environment) -> WorkspaceClient | None:
     """The environment's workspace, or None offline (no `DATABRICKS_HOST` or profile, not on Databricks).
 
     Inside a job the task runs in the environment's own workspace with the job's credentials.
-    Elsewhere `bootstrap.workspace.connect` applies the same guards as bootstrap: the configured host,
+    Elsewhere `lakestack.workspace.connect` applies the same guards as bootstrap: the configured host,
     and a stop when `DATABRICKS_HOST` names another workspace.
     """
     if on_databricks():
@@ -46,7 +46,7 @@ def workspace_client(env: Environment) -> WorkspaceClient | None:
         return WorkspaceClient()
     if not os.environ.get("DATABRICKS_HOST") and not os.environ.get("DATABRICKS_CONFIG_PROFILE"):
         return None
-    from bootstrap.workspace import connect
+    from lakestack.workspace import connect
 
     return connect(env)
 
@@ -57,6 +57,8 @@ def skip_reason(env: Environment, model: ModelConfig) -> str | None:
         return f"model '{model.name}' has no serving block in the config"
     if not env.serving_enabled:
         return f"serving is off in environment '{env.name}'"
+    if model.name not in {m.name for m in env.served_models}:
+        return f"environment '{env.name}' serves only {', '.join(m.name for m in env.served_models)}"
     return None
 
 

@@ -27,7 +27,7 @@ MODEL_SECURABLE = "function"  # the grants API names registered models "function
 
 def connect(env: Environment) -> WorkspaceClient:
     """A client for the environment's configured host; refuses a DATABRICKS_HOST pointing elsewhere."""
-    from bootstrap.workspace import connect as connect_workspace
+    from lakestack.workspace import connect as connect_workspace
 
     return connect_workspace(env)
 

@@ -7,8 +7,8 @@ import pytest
 from bootstrap.diff import ABSENT
 from bootstrap.jobs import build_job_specs
 from bootstrap.seeder import Plan
-from bootstrap.workspace import WorkspaceError
 from lakestack.errors import InputError
+from lakestack.workspace import WorkspaceError
 from tests.bootstrap.conftest import SP_APPLICATION_ID, Workspace
 
 CREATE = "/api/2.2/jobs/create"

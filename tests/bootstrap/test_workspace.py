@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from databricks.sdk.errors import BadRequest, InternalError
 
-from bootstrap.workspace import check_host, connect, normalise_host, with_retries, workspace_host
 from infra.config import PlatformConfig
 from infra.config.model import WorkspaceConfig
 from lakestack.errors import InputError
+from lakestack.workspace import check_host, connect, normalise_host, with_retries, workspace_host
 from tests.bootstrap.conftest import Workspace
 
 

@@ -1,5 +1,7 @@
 """Talking to one environment's workspace safely: the right host, clear auth errors, patient retries.
 
+Shared by everything that calls a workspace: bootstrap, the live audit and the deploy task.
+
 The host comes from the environment's config and the credentials from the SDK's own chain
 (DATABRICKS_TOKEN, OAuth client id/secret, a profile in ~/.databrickscfg, GitHub OIDC, ...).
 Retries: the SDK itself retries 429 and 503 (honouring Retry-After) and failed connections; this
@@ -34,7 +36,7 @@ T = TypeVar("T")
 
 CREDENTIALS_HINT = (
     "set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or DATABRICKS_CONFIG_PROFILE "
-    "naming a profile in ~/.databrickscfg, or run in GitHub Actions with OIDC federation (see docs/bootstrap.md)"
+    "naming a profile in ~/.databrickscfg, or run in GitHub Actions with OIDC federation (see docs/ci-cd.md)"
 )
 RETRY_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 1.0
@@ -124,7 +126,7 @@ def workspace_call(action: str, needs: str, host: str) -> Iterator[None]:
     except PermissionDenied as exc:
         raise InputError(
             f"permission denied (403) at {host} while {action}: {exc}",
-            hint=f"the identity running bootstrap needs {needs}",
+            hint=f"the calling identity needs {needs}",
         ) from None
     except DatabricksError as exc:
         raise WorkspaceError(f"{host} refused {action}: {type(exc).__name__}: {exc}") from None
