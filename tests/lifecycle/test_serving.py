@@ -101,6 +101,12 @@ def test_serving_off_or_offline_is_skipped_with_the_reason(example_config: Platf
 
     dev = publish(example_config.env("dev"), model, "1", never)
     assert (dev.status, dev.detail) == ("skipped", "serving is off in environment 'dev'")
+    only_other = example_config.model_copy(update={"environments": {
+        **example_config.environments,
+        ENV: example_config.environments[ENV].model_copy(update={"serving": ["price_elasticity"]}),
+    }})
+    listed = publish(only_other.env(ENV), model, "1", never)
+    assert (listed.status, listed.detail) == ("skipped", f"environment '{ENV}' serves only price_elasticity")
     for name in ("DATABRICKS_HOST", "DATABRICKS_CONFIG_PROFILE", "DATABRICKS_RUNTIME_VERSION"):
         monkeypatch.delenv(name, raising=False)
     offline = publish(example_config.env(ENV), model, "1")
