@@ -38,6 +38,10 @@ CREDENTIALS_HINT = (
     "set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or DATABRICKS_CONFIG_PROFILE "
     "naming a profile in ~/.databrickscfg, or run in GitHub Actions with OIDC federation (see docs/ci-cd.md)"
 )
+# The SDK's own retry budget (429, 503, connection errors) is 300 s; a mistyped or unreachable host
+# would keep a command silent for five minutes before saying anything. A minute is ample for
+# throttling and short outages.
+SDK_RETRY_SECONDS = 60
 RETRY_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_SECONDS = 30.0
@@ -88,7 +92,8 @@ def connect(env: Environment, *, clock: Clock | None = None,
     """A WorkspaceClient for `env`'s host with the SDK's credential chain; bad input when none resolves."""
     host = check_host(env, environ)
     try:
-        config = Config(host=host, clock=clock) if clock is not None else Config(host=host)
+        options = {"clock": clock} if clock is not None else {}
+        config = Config(host=host, retry_timeout_seconds=SDK_RETRY_SECONDS, **options)
     except ValueError as exc:
         raise InputError(
             f"no Databricks credentials for {host} (environment '{env.name}'): {_first_line(exc)}",
