@@ -102,6 +102,14 @@ def test_review_posts_one_sticky_comment_with_the_reviews_marker(pr):
     assert script.index("updateComment") < script.index("createComment")
 
 
+def test_risky_changes_fail_the_check_unless_a_reviewer_accepts_them(pr):
+    assert {"labeled", "unlabeled", "synchronize"} <= set(triggers(pr)["pull_request"]["types"])
+    gate = steps(pr["jobs"]["review"])[-1]
+    assert "lakestack:accept-risk" in gate["env"]["ACCEPT_RISK"]
+    assert "--fail-on-risk" in gate["run"]
+    assert "lakestack audit --synth-dir synth/head" in gate["run"]  # the audit gates even when risk is accepted
+
+
 def test_deploy_triggers_and_environments(deploy, deploy_env):
     on = triggers(deploy)
     assert set(on) == {"push"}
