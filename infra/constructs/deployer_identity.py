@@ -7,7 +7,7 @@ so only workflow runs in that GitHub environment (with its required reviewers) c
 
 from __future__ import annotations
 
-from cdktf import TerraformProvider, Token
+from cdktf import ITerraformDependable, TerraformProvider, Token
 from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
 from cdktf_cdktf_provider_databricks.group_member import GroupMember
 from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
@@ -26,7 +26,9 @@ class DeployerIdentity(Construct):
     """Service principal + GitHub OIDC federation + USER on the workspace + group membership (account level)."""
 
     def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider,
-                 workspace_id: str | int) -> None:
+                 workspace_id: str | int, after: list[ITerraformDependable] | None = None) -> None:
+        """`after`: what must exist before the workspace assignment (a new workspace's metastore assignment:
+        identity federation needs Unity Catalog)."""
         super().__init__(scope, id_)
         self.service_principal = named(ServicePrincipal(
             self, "sp", display_name=env.deployer_name, provider=account,
@@ -48,6 +50,7 @@ class DeployerIdentity(Construct):
             principal_id=Token.as_number(self.service_principal.id),
             permissions=["USER"],
             provider=account,
+            depends_on=after,
         ), "deployer_workspace_assignment")
         for role in env.config.deployer.member_of:
             group = named(DataDatabricksGroup(

@@ -32,7 +32,7 @@ class CreatedWorkspace(Construct):
             provider=account,
             lifecycle=lifecycle(env.protected),
         ), "workspace")
-        named(MetastoreAssignment(
+        self.metastore_assignment = named(MetastoreAssignment(
             self, "metastore",
             metastore_id=platform.account.metastore_id,
             workspace_id=self.workspace.workspace_id,

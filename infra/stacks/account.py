@@ -35,5 +35,6 @@ class AccountStack(TerraformStack):
         provider = account_provider(self, env)
         self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider)
         self.deployer = DeployerIdentity(self, "deployer", env=env, account=provider,
-                                         workspace_id=self.workspace.workspace_id)
+                                         workspace_id=self.workspace.workspace_id,
+                                         after=[self.workspace.metastore_assignment])
         TerraformOutput(self, "workspace_url", value=self.workspace.workspace.workspace_url)

@@ -112,6 +112,8 @@ def test_created_workspace_and_metastore_assignment_live_in_the_account_stack(st
     (assignment,) = resources(account, "databricks_metastore_assignment").values()
     assert assignment["metastore_id"] == "5b6c7d8e-9f01-4a2b-8c3d-4e5f6a7b8c9d"
     assert assignment["workspace_id"] == ref("databricks_mws_workspaces", "workspace", "workspace_id")
+    deployer_assignment = resources(account, "databricks_mws_permission_assignment")["deployer_workspace_assignment"]
+    assert deployer_assignment["depends_on"] == ["databricks_metastore_assignment.metastore_assignment"]
     for env in ("dev", "prod", "staging"):
         assert resources(stacks[env], "databricks_mws_workspaces") == {}
 
