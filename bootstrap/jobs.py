@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from databricks.sdk.service import compute, jobs
 
-from infra.config.model import Environment, ModelConfig
+from infra.config.model import MODEL_SCHEMA, Environment, ModelConfig
 
 MANAGED_TAG = "managed-by"
 MANAGED_VALUE = "lakestack"
@@ -24,7 +24,7 @@ KINDS = ("training", "batch-inference", "monitoring")
 # The config the tasks read is the one in the Git checkout at the environment's ref, not a local copy.
 TASK_CONFIG_PATH = "infra/platform.yaml"
 TASKS_DIR = "bootstrap/tasks"
-MODEL_SCHEMA = "ml"
+TRAIN_TASK_KEY = "train"
 
 ENVIRONMENT_KEY = "lakestack"
 SERVERLESS_ENVIRONMENT_VERSION = "3"
@@ -157,8 +157,10 @@ def _python_task(key: str, script: str, options: list[str] | None = None,
 def _training_tasks(env: Environment, model: ModelConfig) -> list[jobs.Task]:
     fraction = env.config.jobs.data_fraction
     return [
-        _python_task("train", "train.py", ["--data-fraction", f"{fraction:g}"]),
-        _python_task("validate", "validate.py", ["--mode", model.validation_or_default.mode], depends_on="train"),
+        _python_task(TRAIN_TASK_KEY, "train.py", ["--data-fraction", f"{fraction:g}"]),
+        # validate reads the version the train task published as a task value of this key's task
+        _python_task("validate", "validate.py", ["--mode", model.validation_or_default.mode,
+                                                 "--train-task-key", TRAIN_TASK_KEY], depends_on=TRAIN_TASK_KEY),
         _python_task("deploy", "deploy.py", depends_on="validate"),
     ]
 

@@ -12,7 +12,13 @@ served version comes from the `system.serving.served_entities` system table, joi
 from __future__ import annotations
 
 from infra.config import Environment, ModelConfig
-from infra.config.tables import REQUEST_ID_COL, drift_windows_sql, prediction_type, processed_columns
+from infra.config.tables import (
+    PROCESSED_TABLE_PROPERTIES,
+    REQUEST_ID_COL,
+    drift_windows_sql,
+    prediction_type,
+    processed_columns,
+)
 
 SERVED_ENTITIES_TABLE = "system.serving.served_entities"
 EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
@@ -20,7 +26,8 @@ EPOCH = "TIMESTAMP '1970-01-01 00:00:00'"
 
 def create_processed_sql(env: Environment, model: ModelConfig) -> str:
     columns = ",\n  ".join(f"{c.name} {c.type}" for c in processed_columns(model))
-    return f"CREATE TABLE IF NOT EXISTS {env.processed_table(model)} (\n  {columns}\n)"
+    properties = ", ".join(f"'{key}' = '{value}'" for key, value in PROCESSED_TABLE_PROPERTIES)
+    return f"CREATE TABLE IF NOT EXISTS {env.processed_table(model)} (\n  {columns}\n)\nTBLPROPERTIES ({properties})"
 
 
 def payload_unpack_sql(env: Environment, model: ModelConfig) -> str:

@@ -26,6 +26,8 @@ SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)", "S
 RATE_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(minute)\s+per\s+(user|endpoint)\s*$")
 QUARTZ_FIELDS = (6, 7)
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+# The schemas of every environment's catalog: models and features, inference tables, monitor outputs.
+MODEL_SCHEMA, INFERENCE_SCHEMA, MONITORING_SCHEMA = "ml", "inference", "monitoring"
 
 
 def uc_identifier(value: str) -> str:
@@ -59,6 +61,23 @@ def granularity(value: str) -> str:
 
 
 Granularity = Annotated[str, AfterValidator(granularity)]
+
+
+def payload_table_name(catalog: str, schema: str, prefix: str) -> str:
+    """The AI Gateway writes an endpoint's requests to `<catalog>.<schema>.<table_name_prefix>_payload`."""
+    return f"{catalog}.{schema}.{prefix}_payload"
+
+
+def processed_table_name(catalog: str, prefix: str) -> str:
+    """The monitorable table the monitoring job fills from an endpoint's payload table."""
+    return f"{catalog}.{INFERENCE_SCHEMA}.{prefix}_predictions"
+
+
+def monitor_output_tables(output_schema: str, monitored_table: str) -> tuple[str, str]:
+    """(profile, drift) metrics tables: Lakehouse Monitoring names them after the monitored table's
+    short name, `<output_schema>.<table>_profile_metrics` and `<output_schema>.<table>_drift_metrics`."""
+    table = monitored_table.rsplit(".", 1)[-1]
+    return f"{output_schema}.{table}_profile_metrics", f"{output_schema}.{table}_drift_metrics"
 
 
 class Strict(BaseModel):
@@ -370,7 +389,7 @@ class PlatformConfig(Strict):
 class Environment:
     """One environment with its defaults resolved (tier, serving, names) against the platform."""
 
-    SCHEMAS = ("ml", "inference", "monitoring")
+    SCHEMAS = (MODEL_SCHEMA, INFERENCE_SCHEMA, MONITORING_SCHEMA)
 
     def __init__(self, platform: PlatformConfig, name: str) -> None:
         self.platform = platform
@@ -472,28 +491,42 @@ class Environment:
         return f"{self.platform.project}-{self.name}-{model.name}".replace("_", "-")[:63]
 
     def model_full_name(self, model: ModelConfig) -> str:
-        return f"{self.catalog}.ml.{model.name}"
+        return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}"
+
+    @property
+    def monitoring_schema(self) -> str:
+        """Where every monitor of this environment writes its metrics tables (`output_schema_name`)."""
+        return f"{self.catalog}.{MONITORING_SCHEMA}"
 
     def inference_table_prefix(self, model: ModelConfig) -> str:
         return model.name
 
     def payload_table(self, model: ModelConfig) -> str:
         """The raw AI Gateway payload table Databricks writes for the endpoint."""
-        return f"{self.catalog}.inference.{self.inference_table_prefix(model)}_payload"
+        return payload_table_name(self.catalog, INFERENCE_SCHEMA, self.inference_table_prefix(model))
 
     def processed_table(self, model: ModelConfig) -> str:
         """The monitorable table the monitoring job fills from the payload table."""
-        return f"{self.catalog}.inference.{model.name}_predictions"
+        return processed_table_name(self.catalog, self.inference_table_prefix(model))
 
     def drift_metrics_table(self, model: ModelConfig) -> str:
-        return f"{self.catalog}.monitoring.{model.name}_predictions_drift_metrics"
+        """What the monitor on `processed_table` writes to `monitoring_schema` (read by alert and drift check)."""
+        return monitor_output_tables(self.monitoring_schema, self.processed_table(model))[1]
 
     def profile_metrics_table(self, model: ModelConfig) -> str:
-        return f"{self.catalog}.monitoring.{model.name}_predictions_profile_metrics"
+        return monitor_output_tables(self.monitoring_schema, self.processed_table(model))[0]
+
+    def feature_table(self, table: FeatureTableConfig) -> str:
+        """A declared feature table's full name, in the models' schema."""
+        return f"{self.catalog}.{MODEL_SCHEMA}.{table.name}"
+
+    def monitor_assets_dir(self, monitored: str) -> str:
+        """Workspace folder of a monitor's dashboard; per project, so two platforms in a workspace do not share it."""
+        return f"/Shared/{self.platform.project}/monitors/{self.name}/{monitored}"
 
     def batch_predictions_table(self, model: ModelConfig) -> str:
         """Where the batch inference job appends the champion's scores."""
-        return f"{self.catalog}.ml.{model.name}_batch_predictions"
+        return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}_batch_predictions"
 
     def job_name(self, model: ModelConfig, kind: str) -> str:
         """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""

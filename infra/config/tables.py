@@ -15,6 +15,10 @@ from infra.config.model import Environment, ModelConfig, MonitorConfig
 # The AI Gateway's request id column, kept so labels that arrive later can be joined.
 REQUEST_ID_COL = "databricks_request_id"
 
+# Change data feed lets the monitor refresh incrementally; Terraform declares the table with it and the
+# monitoring job's CREATE IF NOT EXISTS (a table dropped by hand) recreates it with it.
+PROCESSED_TABLE_PROPERTIES = (("delta.enableChangeDataFeed", "true"),)
+
 # How each configured drift statistic is read from a monitor's drift metrics table.
 DRIFT_EXPRESSIONS = {
     "js_distance": "js_distance",

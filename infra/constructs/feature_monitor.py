@@ -11,19 +11,19 @@ from cdktf_cdktf_provider_databricks.quality_monitor import (
 from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
-from infra.config.model import Environment, FeatureTableConfig
+from infra.config.model import MODEL_SCHEMA, Environment, FeatureTableConfig
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 
 
 class FeatureMonitor(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, table: FeatureTableConfig, owner: str,
-                 warehouse_id: str, schedule: str) -> None:
+                 warehouse_id: str, schedule: str, timezone: str) -> None:
         super().__init__(scope, id_)
         self.table = named(SqlTable(
             self, "table",
             catalog_name=env.catalog,
-            schema_name="ml",
+            schema_name=MODEL_SCHEMA,
             name=table.name,
             table_type="MANAGED",
             data_source_format="DELTA",
@@ -41,10 +41,10 @@ class FeatureMonitor(Construct):
         )
         named(QualityMonitor(
             self, "monitor",
-            table_name=f"{env.catalog}.ml.{table.name}",
-            assets_dir=f"/Shared/lakestack/{env.name}/monitors/{table.name}",
-            output_schema_name=f"{env.catalog}.monitoring",
-            schedule=[QualityMonitorSchedule(quartz_cron_expression=schedule, timezone_id="UTC")],
+            table_name=env.feature_table(table),
+            assets_dir=env.monitor_assets_dir(table.name),
+            output_schema_name=env.monitoring_schema,
+            schedule=[QualityMonitorSchedule(quartz_cron_expression=schedule, timezone_id=timezone)],
             warehouse_id=warehouse_id,
             depends_on=[self.table],
             **profile,

@@ -16,15 +16,15 @@ from cdktf_cdktf_provider_databricks.schema import Schema
 from cdktf_cdktf_provider_databricks.workspace_binding import WorkspaceBinding
 from constructs import Construct
 
-from infra.config.model import Environment
+from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
 from infra.config.roles import privileges
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 
 SCHEMA_COMMENTS = {
-    "ml": "Registered models and feature tables",
-    "inference": "Serving endpoint inference tables (raw payloads and processed predictions)",
-    "monitoring": "Lakehouse monitoring outputs: profile and drift metrics",
+    MODEL_SCHEMA: "Registered models and feature tables",
+    INFERENCE_SCHEMA: "Serving endpoint inference tables (raw payloads and processed predictions)",
+    MONITORING_SCHEMA: "Lakehouse monitoring outputs: profile and drift metrics",
 }
 
 

@@ -32,7 +32,7 @@ from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
 from infra.config.model import Environment, ModelConfig
-from infra.config.tables import latest_drift_sql, processed_columns
+from infra.config.tables import PROCESSED_TABLE_PROPERTIES, latest_drift_sql, processed_columns
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 
@@ -60,15 +60,15 @@ class InferenceMonitor(Construct):
             column=sql_columns(model),
             owner=owner,
             warehouse_id=warehouse_id,
-            properties={"delta.enableChangeDataFeed": "true"},
+            properties=dict(PROCESSED_TABLE_PROPERTIES),
             lifecycle=lifecycle(env.protected),
         ), f"predictions_{model.name}")
         emails = env.notification_emails
         self.monitor = named(QualityMonitor(
             self, "monitor",
             table_name=env.processed_table(model),
-            assets_dir=f"/Shared/lakestack/{env.name}/monitors/{model.name}",
-            output_schema_name=f"{env.catalog}.monitoring",
+            assets_dir=env.monitor_assets_dir(model.name),
+            output_schema_name=env.monitoring_schema,
             inference_log=[QualityMonitorInferenceLog(
                 problem_type=f"PROBLEM_TYPE_{model.problem_type.upper()}",
                 prediction_col=model.prediction_col,

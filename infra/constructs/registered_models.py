@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_databricks.grants import Grants
 from cdktf_cdktf_provider_databricks.registered_model import RegisteredModel
 from constructs import Construct
 
-from infra.config.model import Environment, ModelConfig
+from infra.config.model import MODEL_SCHEMA, Environment, ModelConfig
 from infra.constructs.governed_catalog import role_grants
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
@@ -24,7 +24,7 @@ class GovernedModel(Construct):
         self.model = named(RegisteredModel(
             self, "model",
             catalog_name=env.catalog,
-            schema_name="ml",
+            schema_name=MODEL_SCHEMA,
             name=model.name,
             comment=model.description or f"{model.name} ({model.problem_type})",
             owner=owner,

@@ -19,7 +19,7 @@ from cdktf_cdktf_provider_databricks.model_serving import (
 from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
 from constructs import Construct
 
-from infra.config.model import Environment, ModelConfig
+from infra.config.model import INFERENCE_SCHEMA, Environment, ModelConfig
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 
@@ -36,7 +36,7 @@ class ServingEndpoint(Construct):
             ai_gateway=ModelServingAiGateway(
                 inference_table_config=ModelServingAiGatewayInferenceTableConfig(
                     catalog_name=env.catalog,
-                    schema_name="inference",
+                    schema_name=INFERENCE_SCHEMA,
                     table_name_prefix=env.inference_table_prefix(model),
                     enabled=True,
                 ),

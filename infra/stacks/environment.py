@@ -19,7 +19,7 @@ from cdktf_cdktf_provider_databricks.sql_endpoint import (
 )
 from constructs import Construct
 
-from infra.config.model import Environment
+from infra.config.model import MODEL_SCHEMA, Environment
 from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.feature_monitor import FeatureMonitor
 from infra.constructs.governed_catalog import GovernedCatalog
@@ -52,7 +52,7 @@ class EnvironmentStack(TerraformStack):
         self.catalog = GovernedCatalog(self, "catalog", env=env, owner=deployer_id, workspace_ids=refs.workspace_ids)
         for model in env.platform.models:
             GovernedModel(self, f"model-{model.name}", env=env, model=model, owner=deployer_id,
-                          schema=self.catalog.schemas["ml"])
+                          schema=self.catalog.schemas[MODEL_SCHEMA])
         for model in env.served_models:
             ServingEndpoint(self, f"serving-{model.name}", env=env, model=model,
                             deployer_application_id=deployer_id)
@@ -68,7 +68,8 @@ class EnvironmentStack(TerraformStack):
                              warehouse_id=warehouse_id, deployer_application_id=deployer_id)
         for table in env.platform.feature_tables:
             FeatureMonitor(self, f"features-{table.name}", env=env, table=table, owner=deployer_id,
-                           warehouse_id=warehouse_id, schedule=env.config.jobs.monitoring_schedule)
+                           warehouse_id=warehouse_id, schedule=env.config.jobs.monitoring_schedule,
+                           timezone=env.config.jobs.timezone)
 
     def _warehouse(self, env: Environment) -> SqlEndpoint:
         """A small serverless SQL warehouse for table DDL, monitor refreshes and drift alerts."""

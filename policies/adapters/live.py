@@ -146,7 +146,7 @@ class LiveReader:
     def _monitored_tables(self) -> list[str]:
         """Tables that should carry a monitor: the config's and the synth's, in a stable order."""
         tables = [self.env.processed_table(model) for model in self.env.served_models]
-        tables += [f"{self.env.catalog}.ml.{table.name}" for table in self.env.platform.feature_tables]
+        tables += [self.env.feature_table(table) for table in self.env.platform.feature_tables]
         if self.declared is not None:
             tables += [str(m.get("table_name")) for m in self.declared.of_type("databricks_quality_monitor")]
         return list(dict.fromkeys(tables))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infra.config import ModelConfig
+from infra.config.model import monitor_output_tables, payload_table_name, processed_table_name
 from policies.model import Inventory, Resource, literal
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
 from policies.rules.common import inference_table_config, model_key, model_of_endpoint
@@ -24,7 +25,7 @@ def watched_tables(ctx: Context, endpoint: Resource, model: ModelConfig | None) 
     parts = [literal(table.get(key)) for key in ("catalog_name", "schema_name", "table_name_prefix")]
     if all(parts):
         catalog, schema, prefix = parts
-        tables |= {f"{catalog}.{schema}.{prefix}_payload", f"{catalog}.inference.{prefix}_predictions"}
+        tables |= {payload_table_name(catalog, schema, prefix), processed_table_name(catalog, prefix)}
     return tables
 
 
@@ -64,7 +65,7 @@ def drift_table(ctx: Context, monitor: Resource | None, model: ModelConfig | Non
         if named:
             return named
         if schema and table:
-            return f"{schema}.{table.rsplit('.', 1)[-1]}_drift_metrics"
+            return monitor_output_tables(schema, table)[1]
     return ctx.env.drift_metrics_table(model) if model is not None else None
 
 

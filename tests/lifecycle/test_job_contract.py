@@ -26,8 +26,12 @@ def test_every_seeded_python_task_parses_its_parameters(example_config: Platform
                     for p in python_task.parameters]
             args = module.build_parser().parse_args(argv)
             assert (args.env, args.model) == (env.name, spec.model)
+            if hasattr(args, "train_task_key"):  # reads a task value published by that upstream task
+                upstream = {d.task_key for d in task.depends_on or []}
+                assert args.train_task_key in upstream, (task.task_key, args.train_task_key, upstream)
             seen.add(task.task_key)
-    assert {"train", "validate", "deploy", "batch_inference"} <= seen
+    expected = {"train", "validate", "deploy", "batch_inference"} | ({"monitor"} if env.monitored_models else set())
+    assert seen == expected
 
 
 def test_relative_config_is_found_from_another_working_directory(tmp_path: Path,

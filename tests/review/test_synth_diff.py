@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from review.changes import ResourceChange
 from review.highlights import HIGH
 from review.run import review_of
@@ -103,15 +105,50 @@ def test_binding_removed_is_listed_and_risky(tmp_path, example_config):
 
 
 def test_forces_new_attribute_is_a_replacement_with_its_path(tmp_path):
+    head_doc = prod_doc(databricks_catalog__catalog=catalog("retail_prod", storage_root="s3://bucket/prod"))
+    base, head = pair(tmp_path, {"prod": prod_doc()}, {"prod": head_doc})
+    moved = by_address(changes_from_synth(base, head))["databricks_catalog.catalog"]
+    assert moved.kind == "replace"
+    assert moved.replace_paths == (("storage_root",),)
+    assert moved.action_reason == "replace_because_cannot_update"
+
+
+def test_catalog_rename_is_an_update_in_place_and_its_dependants_are_replaced(tmp_path):
+    """The provider renames a catalog in place; grants and bindings naming it are replaced."""
     head_doc = prod_doc(databricks_catalog__catalog=catalog("retail_prod_v2"))
     base, head = pair(tmp_path, {"prod": prod_doc()}, {"prod": head_doc})
     changes = by_address(changes_from_synth(base, head))
-    renamed = changes["databricks_catalog.catalog"]
-    assert renamed.kind == "replace"
-    assert renamed.replace_paths == (("name",),)
-    assert renamed.action_reason == "replace_because_cannot_update"
+    assert changes["databricks_catalog.catalog"].kind == "update"
     # Resources referring to the catalog's name follow it.
     assert changes["databricks_grants.grants_catalog"].kind == "replace"
+    assert changes["databricks_workspace_binding.binding_read_only_dev"].kind == "replace"
+
+
+# (type, base attributes, head attributes, kind the provider plans): ForceNew flags of provider 1.99.
+PROVIDER_ACTIONS = [
+    ("databricks_sql_table", {"name": "t", "catalog_name": "c", "schema_name": "s"},
+     {"name": "t2", "catalog_name": "c", "schema_name": "s"}, "update"),
+    ("databricks_sql_table", {"name": "t", "catalog_name": "c", "schema_name": "s"},
+     {"name": "t", "catalog_name": "c", "schema_name": "s2"}, "replace"),
+    ("databricks_sql_table", {"name": "t", "partitions": ["a"]}, {"name": "t", "partitions": ["b"]}, "replace"),
+    ("databricks_sql_table", {"name": "t", "storage_location": "s3://a"}, {"name": "t", "storage_location": "s3://b"},
+     "update"),
+    ("databricks_quality_monitor", {"table_name": "c.s.a", "assets_dir": "/x"},
+     {"table_name": "c.s.b", "assets_dir": "/x"}, "update"),
+    ("databricks_mws_permission_assignment", {"workspace_id": 1, "principal_id": 2, "permissions": ["USER"]},
+     {"workspace_id": 1, "principal_id": 2, "permissions": ["ADMIN"]}, "replace"),
+    ("databricks_schema", {"catalog_name": "a", "name": "ml"}, {"catalog_name": "b", "name": "ml"}, "replace"),
+    ("databricks_registered_model", {"catalog_name": "a", "schema_name": "ml", "name": "m"},
+     {"catalog_name": "a", "schema_name": "ml", "name": "m2"}, "replace"),
+    ("databricks_model_serving", {"name": "ep"}, {"name": "ep2"}, "replace"),
+]
+
+
+@pytest.mark.parametrize("rtype, before, after, kind", PROVIDER_ACTIONS,
+                         ids=[f"{t}-{k}-{i}" for i, (t, _, _, k) in enumerate(PROVIDER_ACTIONS)])
+def test_replacements_follow_the_providers_force_new_attributes(tmp_path, rtype, before, after, kind):
+    base, head = pair(tmp_path, {"prod": stack_doc({rtype: {"r": before}})}, {"prod": stack_doc({rtype: {"r": after}})})
+    assert by_address(changes_from_synth(base, head))[f"{rtype}.r"].kind == kind
 
 
 def test_in_place_attribute_is_an_update(tmp_path):

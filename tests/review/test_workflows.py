@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,34 @@ def test_deploy_triggers_and_environments(deploy, deploy_env):
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     assert job["env"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
     assert job["env"]["DATABRICKS_CLIENT_ID"] == "${{ vars.DATABRICKS_CLIENT_ID }}"
-    assert "npx cdktf deploy $stacks --auto-approve" in run_text(job)
+    assert 'npx cdktf deploy "${stacks[@]}" --auto-approve' in run_text(job)
     assert '"$ENVIRONMENT-account" "$ENVIRONMENT"' in run_text(job)  # account stack first
+
+
+def deploy_step(deploy_env: dict[str, Any]) -> str:
+    return next(s["run"] for s in steps(deploy_env["jobs"]["deploy"]) if "npx cdktf deploy" in s.get("run", ""))
+
+
+@pytest.mark.parametrize("environment, synthesized, deployed", [
+    ("prod", ["dev", "staging-account", "staging", "prod"], "prod"),  # attaches to an existing workspace
+    ("staging", ["dev", "staging-account", "staging", "prod"], "staging-account staging"),
+])
+def test_deploy_step_picks_the_environments_stacks_under_bash_errexit(tmp_path, deploy_env, environment,
+                                                                      synthesized, deployed):
+    """GitHub runs `run:` scripts with `bash -e`: a missing account stack must not stop the deploy."""
+    bin_dir, venv_bin = tmp_path / "bin", tmp_path / ".venv" / "bin"
+    bin_dir.mkdir()
+    venv_bin.mkdir(parents=True)
+    stacks = " ".join(f"cdktf.out/stacks/{name}" for name in synthesized)
+    (venv_bin / "lakestack").write_text(f"#!/bin/sh\nmkdir -p {stacks}\n")
+    (bin_dir / "npx").write_text('#!/bin/sh\necho "$@" > npx.args\n')
+    for stub in (venv_bin / "lakestack", bin_dir / "npx"):
+        stub.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "ENVIRONMENT": environment}
+    result = subprocess.run(["bash", "-e", "-c", deploy_step(deploy_env)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "npx.args").read_text().split() == ["cdktf", "deploy", *deployed.split(), "--auto-approve"]
 
 
 def all_workflow_files() -> list[Path]:
