@@ -475,13 +475,29 @@ class Environment:
         return ("branch", jobs.git_branch or "main")
 
     @property
-    def job_permissions(self) -> dict[str, str]:
-        """Group name -> job permission level; by default engineers run jobs and scientists watch them."""
+    def job_permission_roles(self) -> dict[str, str]:
+        """Group role -> job permission level; by default engineers run jobs and scientists watch them."""
         declared = self.config.jobs.permissions
         if declared is None:
             defaults = {"ml_engineers": "CAN_MANAGE_RUN", "data_scientists": "CAN_VIEW"}
             declared = {role: level for role, level in defaults.items() if role in self.platform.groups}
-        return {self.group(role): level for role, level in declared.items()}
+        return dict(declared)
+
+    @property
+    def job_permissions(self) -> dict[str, str]:
+        """Group name -> job permission level."""
+        return {self.group(role): level for role, level in self.job_permission_roles.items()}
+
+    @property
+    def workspace_roles(self) -> list[str]:
+        """Group roles whose members work in this environment's workspace: data access, endpoint callers, jobs.
+
+        Account groups reach a workspace only when assigned to it, so the stacks assign exactly these.
+        """
+        roles = set(self.config.access) | set(self.job_permission_roles)
+        for model in self.served_models:
+            roles |= set(model.serving.query_roles if model.serving else ())
+        return sorted(roles)
 
     def group(self, role: str) -> str:
         return self.platform.groups[role]

@@ -8,7 +8,6 @@ so only workflow runs in that GitHub environment (with its required reviewers) c
 from __future__ import annotations
 
 from cdktf import ITerraformDependable, TerraformProvider, Token
-from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
 from cdktf_cdktf_provider_databricks.group_member import GroupMember
 from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
 from cdktf_cdktf_provider_databricks.service_principal import ServicePrincipal
@@ -20,13 +19,15 @@ from constructs import Construct
 
 from infra.config.model import GITHUB_OIDC_ISSUER, Environment
 from infra.constructs.naming import named
+from infra.constructs.workspace_access import AccountGroups
 
 
 class DeployerIdentity(Construct):
     """Service principal + GitHub OIDC federation + USER on the workspace + group membership (account level)."""
 
     def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider,
-                 workspace_id: str | int, after: list[ITerraformDependable] | None = None) -> None:
+                 groups: AccountGroups, workspace_id: str | int,
+                 after: list[ITerraformDependable] | None = None) -> None:
         """`after`: what must exist before the workspace assignment (a new workspace's metastore assignment:
         identity federation needs Unity Catalog)."""
         super().__init__(scope, id_)
@@ -53,11 +54,9 @@ class DeployerIdentity(Construct):
             depends_on=after,
         ), "deployer_workspace_assignment")
         for role in env.config.deployer.member_of:
-            group = named(DataDatabricksGroup(
-                self, f"group-{role}", display_name=env.group(role), provider=account,
-            ), f"group_{role}")
             named(GroupMember(
-                self, f"member-{role}", group_id=group.id, member_id=self.service_principal.id, provider=account,
+                self, f"member-{role}", group_id=groups.get(role).id, member_id=self.service_principal.id,
+                provider=account,
             ), f"deployer_member_{role}")
 
     @property

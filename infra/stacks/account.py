@@ -8,13 +8,14 @@ references.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import ITerraformDependable, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 from constructs import Construct
 
 from infra.config.model import Environment
 from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.workspace import CreatedWorkspace
+from infra.constructs.workspace_access import AccountGroups, WorkspaceAccess
 from infra.stacks.backend import configure_backend
 
 
@@ -27,6 +28,16 @@ def account_provider(stack: TerraformStack, env: Environment) -> DatabricksProvi
     )
 
 
+def account_identities(stack: TerraformStack, env: Environment, provider: DatabricksProvider,
+                       workspace_id: str | int, after: list[ITerraformDependable] | None = None) -> DeployerIdentity:
+    """The environment's account-level identities: its deployer, and the groups assigned to its workspace."""
+    groups = AccountGroups(stack, "groups", env=env, account=provider)
+    WorkspaceAccess(stack, "workspace-access", env=env, groups=groups, account=provider,
+                    workspace_id=workspace_id, after=after)
+    return DeployerIdentity(stack, "deployer", env=env, account=provider, groups=groups,
+                            workspace_id=workspace_id, after=after)
+
+
 class AccountStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment) -> None:
         name = f"{env.name}-account"
@@ -34,7 +45,6 @@ class AccountStack(TerraformStack):
         configure_backend(self, env.config.backend, name, suffix="account")
         provider = account_provider(self, env)
         self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider)
-        self.deployer = DeployerIdentity(self, "deployer", env=env, account=provider,
-                                         workspace_id=self.workspace.workspace_id,
-                                         after=[self.workspace.metastore_assignment])
+        self.deployer = account_identities(self, env, provider, self.workspace.workspace_id,
+                                           after=[self.workspace.metastore_assignment])
         TerraformOutput(self, "workspace_url", value=self.workspace.workspace.workspace_url)

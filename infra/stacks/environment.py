@@ -20,14 +20,13 @@ from cdktf_cdktf_provider_databricks.sql_endpoint import (
 from constructs import Construct
 
 from infra.config.model import MODEL_SCHEMA, Environment
-from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.feature_monitor import FeatureMonitor
 from infra.constructs.governed_catalog import GovernedCatalog
 from infra.constructs.inference_monitor import InferenceMonitor
 from infra.constructs.naming import named
 from infra.constructs.registered_models import GovernedModel
 from infra.constructs.serving_endpoint import ServingEndpoint
-from infra.stacks.account import account_provider
+from infra.stacks.account import account_identities, account_provider
 from infra.stacks.backend import configure_backend
 
 
@@ -46,8 +45,7 @@ class EnvironmentStack(TerraformStack):
         DatabricksProvider(self, "databricks", host=env.host)
         deployer_id = refs.deployer_application_id
         if deployer_id is None:
-            identity = DeployerIdentity(self, "deployer", env=env, account=account_provider(self, env),
-                                        workspace_id=refs.workspace_ids[env.name])
+            identity = account_identities(self, env, account_provider(self, env), refs.workspace_ids[env.name])
             deployer_id = identity.application_id
         self.catalog = GovernedCatalog(self, "catalog", env=env, owner=deployer_id, workspace_ids=refs.workspace_ids)
         for model in env.platform.models:

@@ -142,12 +142,33 @@ def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env, sta
         "audiences": ["0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"],
     }
     assert policy["service_principal_id"] == ref("databricks_service_principal", "deployer", "id")
-    (assignment,) = resources(doc, "databricks_mws_permission_assignment").values()
+    assignment = resources(doc, "databricks_mws_permission_assignment")["deployer_workspace_assignment"]
     assert assignment["permissions"] == ["USER"]
     assert assignment["principal_id"] == ref("databricks_service_principal", "deployer", "id")
     (member,) = resources(doc, "databricks_group_member").values()
     assert member["member_id"] == ref("databricks_service_principal", "deployer", "id")
     assert doc["data"]["databricks_group"]["group_deployers"]["display_name"] == "retail-ml-deployers"
+
+
+@pytest.mark.parametrize(("env", "stack", "roles"), [
+    ("dev", "dev", ["data_scientists", "ml_engineers"]),
+    ("staging", "staging-account", ["data_scientists", "merchandising_apps", "ml_engineers"]),
+    ("prod", "prod", ["data_scientists", "merchandising_apps", "ml_engineers"]),
+])
+def test_groups_the_environment_names_are_assigned_to_its_workspace_as_users(stacks, env, stack, roles):
+    """Grants, endpoint permissions and job permissions reach people only through a workspace assignment."""
+    doc = stacks[stack]
+    groups = {k.removeprefix("workspace_assignment_"): v
+              for k, v in resources(doc, "databricks_mws_permission_assignment").items()
+              if k.startswith("workspace_assignment_")}
+    assert sorted(groups) == roles
+    for role, assignment in groups.items():
+        assert assignment["principal_id"] == ref("data.databricks_group", f"group_{role}", "id")
+        assert assignment["permissions"] == ["USER"]
+        assert assignment["provider"] == "databricks.account"
+    assert "platform_admins" not in groups  # named in no environment's access, endpoint or jobs
+    lookups = doc["data"]["databricks_group"]
+    assert {k: v["display_name"] for k, v in lookups.items()}["group_data_scientists"] == "retail-data-scientists"
 
 
 def test_no_long_lived_credentials_are_declared(stacks):

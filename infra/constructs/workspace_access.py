@@ -1,0 +1,49 @@
+"""Who reaches an environment's workspace: account groups looked up once, assigned as workspace USER.
+
+With identity federation, an account group's grants and job permissions mean nothing until the
+group is assigned to the workspace; the stacks assign the groups the environment names (data
+access, endpoint callers, job viewers and runners) and no others, as USER, never ADMIN.
+"""
+
+from __future__ import annotations
+
+from cdktf import ITerraformDependable, TerraformProvider, Token
+from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
+from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
+from constructs import Construct
+
+from infra.config.model import Environment
+from infra.constructs.naming import named
+
+
+class AccountGroups(Construct):
+    """`data.databricks_group.group_<role>` at account level, one per role however many users it has."""
+
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider) -> None:
+        super().__init__(scope, id_)
+        self._env = env
+        self._account = account
+        self._groups: dict[str, DataDatabricksGroup] = {}
+
+    def get(self, role: str) -> DataDatabricksGroup:
+        if role not in self._groups:
+            self._groups[role] = named(DataDatabricksGroup(
+                self, role, display_name=self._env.group(role), provider=self._account,
+            ), f"group_{role}")
+        return self._groups[role]
+
+
+class WorkspaceAccess(Construct):
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, groups: AccountGroups,
+                 account: TerraformProvider, workspace_id: str | int,
+                 after: list[ITerraformDependable] | None = None) -> None:
+        super().__init__(scope, id_)
+        for role in env.workspace_roles:
+            named(MwsPermissionAssignment(
+                self, role,
+                workspace_id=Token.as_number(workspace_id),
+                principal_id=Token.as_number(groups.get(role).id),
+                permissions=["USER"],
+                provider=account,
+                depends_on=after,
+            ), f"workspace_assignment_{role}")
