@@ -18,7 +18,7 @@ from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied, U
 
 from infra.config import Environment
 from lakestack.errors import InputError
-from policies.model import LIVE, Inventory, Resource, Source
+from policies.model import LIVE, Inventory, Resource, Source, literal
 from policies.principals import APPLICATION_ID
 
 T = TypeVar("T")
@@ -79,11 +79,32 @@ class LiveReader:
         return self.call(what, lambda: list(fn(*args, **kwargs))) or []
 
     def add(self, rtype: str, name: str, attributes: dict[str, Any]) -> Resource:
-        resource = Resource(address=f"{rtype}.{safe_name(name)}", type=rtype, name=safe_name(name),
-                            stack=self.env.name, environment=self.env.name, source=self.source,
-                            attributes={k: v for k, v in attributes.items() if v is not None})
+        """Add a live object under the address the synth declares for it when there is one, so findings
+        (and the waivers written against them) name the same resource in every mode."""
+        attributes = {k: v for k, v in attributes.items() if v is not None}
+        declared = self.declared_twin(rtype, attributes)
+        logical = declared.name if declared is not None else safe_name(name)
+        resource = Resource(address=f"{rtype}.{logical}", type=rtype, name=logical,
+                            stack=declared.stack if declared is not None else self.env.name,
+                            environment=self.env.name, source=self.source, attributes=attributes)
         self.inventory.add(resource)
         return resource
+
+    def declared_twin(self, rtype: str, attributes: dict[str, Any]) -> Resource | None:
+        """The declared resource that is this live object: same type and same identity (see IDENTITY)."""
+        key = identity(rtype, attributes)
+        if self.declared is None or key is None:
+            return None
+        return next((r for r in self.declared.of_type(rtype) if identity(rtype, self.declared_view(r)) == key),
+                    None)
+
+    def declared_view(self, resource: Resource) -> dict[str, Any]:
+        """A declared resource's attributes, with endpoint permissions named by their endpoint as live ones are."""
+        if resource.type != "databricks_permissions" or self.declared is None:
+            return resource.attributes
+        endpoint = self.declared.target(resource.get("serving_endpoint_id"))
+        name = literal(endpoint.get("name")) if endpoint is not None else None
+        return {**resource.attributes, SERVING_ENDPOINT_NAME: name} if name else resource.attributes
 
     def _workspace_id(self) -> int | None:
         declared = self.env.config.workspace.workspace_id
@@ -175,7 +196,8 @@ class LiveReader:
                 if not permission.inherited and permission.permission_level is not None:
                     access_control.append({**who, "permission_level": permission.permission_level.value})
         self.add("databricks_permissions", f"serving_{name}",
-                 {"serving_endpoint_id": endpoint_id, "access_control": access_control})
+                 {"serving_endpoint_id": endpoint_id, "access_control": access_control,
+                  SERVING_ENDPOINT_NAME: name})
 
     def _alerts(self) -> None:
         for alert in self.listing("listing alerts", self.client.alerts_v2.list_alerts):
@@ -207,6 +229,35 @@ class LiveReader:
             info = access_list.as_dict()
             self.add("databricks_ip_access_list", access_list.label or str(access_list.list_id),
                      {key: info.get(key) for key in ("label", "list_type", "ip_addresses", "enabled")})
+
+
+# What makes a live object the same as a declared one, per resource type. Declared endpoint permissions
+# carry a reference to their endpoint; the live ones carry the endpoint's name under this key.
+SERVING_ENDPOINT_NAME = "serving_endpoint_name"
+IDENTITY: dict[str, tuple[str, ...]] = {
+    "databricks_catalog": ("name",),
+    "databricks_schema": ("catalog_name", "name"),
+    "databricks_registered_model": ("catalog_name", "schema_name", "name"),
+    "databricks_workspace_binding": ("securable_name", "workspace_id"),
+    "databricks_model_serving": ("name",),
+    "databricks_quality_monitor": ("table_name",),
+    "databricks_alert_v2": ("display_name",),
+    "databricks_service_principal": ("display_name",),
+    "databricks_permissions": (SERVING_ENDPOINT_NAME,),
+}
+GRANT_SECURABLES = ("catalog", "schema", "model")
+
+
+def identity(rtype: str, attributes: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The attribute values that identify a resource of `rtype`, or None when they are not all literal."""
+    if rtype == "databricks_grants":
+        keys: tuple[str, ...] = tuple(k for k in GRANT_SECURABLES if k in attributes)
+    else:
+        keys = IDENTITY.get(rtype, ())
+    values = tuple(str(attributes[k]) if k in attributes else None for k in keys)
+    if not keys or any(v is None or v.startswith("${") for v in values):
+        return None
+    return (*keys, *values)
 
 
 def run_as_block(identity: str | None) -> dict[str, str] | None:

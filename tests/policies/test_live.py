@@ -35,9 +35,9 @@ class Workspace:
     jobs: JobsState
     synth: Path
 
-    def audit(self, config: PlatformConfig, *, declared: bool = True) -> AuditReport:
+    def audit(self, config: PlatformConfig, *, declared: bool = True, waivers: Path | None = None) -> AuditReport:
         return run_audit(config, synth_dir=self.synth if declared else None, live_env="prod",
-                         live_client=self.server.client())
+                         live_client=self.server.client(), waivers_path=waivers)
 
 
 def rules_of(report: AuditReport) -> set[tuple[str, str]]:
@@ -81,7 +81,7 @@ def test_an_out_of_band_grant_is_reported(workspace: Workspace, example_config: 
     report = workspace.audit(example_config)
     assert rules_of(report) == {("LS-UC-001", "live"), ("LS-DRIFT-001", "live")}
     drift = next(f for f in report.findings if f.rule_id == "LS-DRIFT-001")
-    assert drift.environment == "prod" and drift.resource == "databricks_grants.catalog_retail_prod"
+    assert drift.environment == "prod" and drift.resource == "databricks_grants.grants_catalog"
     assert "group 'retail-data-scientists' holds MODIFY on catalog 'retail_prod'" in drift.message
     assert "out-of-band" in drift.message and report.failed("high")
 
@@ -90,7 +90,7 @@ def test_a_grant_to_a_person_on_a_model_is_reported(workspace: Workspace, exampl
     workspace.uc.grant("function", "retail_prod.ml.price_elasticity", "jane.doe@acme.example", "EXECUTE")
     report = workspace.audit(example_config)
     assert rules_of(report) == {("LS-UC-002", "live"), ("LS-DRIFT-001", "live")}
-    assert {f.resource for f in report.findings} == {"databricks_grants.model_retail_prod_ml_price_elasticity"}
+    assert {f.resource for f in report.findings} == {"databricks_grants.grants_model_price_elasticity"}
 
 
 def test_the_deployer_is_recognised_by_application_id(workspace: Workspace, example_config: PlatformConfig) -> None:
@@ -122,7 +122,7 @@ def test_an_endpoint_without_inference_table(workspace: Workspace, example_confi
     workspace.uc.endpoints["retail-ml-prod-inventory-demand"]["ai_gateway"] = {}
     report = workspace.audit(example_config)
     assert rules_of(report) == {("LS-SRV-001", "live"), ("LS-DRIFT-003", "live")}
-    assert {f.resource for f in report.findings} == {"databricks_model_serving.retail-ml-prod-inventory-demand"}
+    assert {f.resource for f in report.findings} == {"databricks_model_serving.serving_inventory_demand"}
 
 
 def test_everyone_may_query_an_endpoint(workspace: Workspace, example_config: PlatformConfig) -> None:
@@ -130,6 +130,25 @@ def test_everyone_may_query_an_endpoint(workspace: Workspace, example_config: Pl
     workspace.uc.allow(endpoint_id, "CAN_QUERY", group_name="users")
     [finding] = workspace.audit(example_config).findings
     assert finding.rule_id == "LS-SRV-002" and "'retail-ml-prod-price-elasticity'" in finding.message
+
+
+def test_a_waiver_written_against_the_synth_waives_the_same_live_finding(
+        workspace: Workspace, example_config: PlatformConfig, tmp_path: Path) -> None:
+    """Live objects take the address the synth declares for them, so one waiver serves every mode."""
+    endpoint_id = workspace.uc.endpoints["retail-ml-prod-price-elasticity"]["id"]
+    workspace.uc.allow(endpoint_id, "CAN_QUERY", group_name="users")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - rule: LS-SRV-002\n"
+        "    environment: prod\n"
+        "    resource: databricks_permissions.serving_permissions_price_elasticity\n"
+        "    reason: Store dashboards query as all users until their service principal is approved (PLAT-77)\n"
+        "    owner: retail-platform-admins\n"
+        "    expires: 2099-01-01\n")
+    [finding] = workspace.audit(example_config, waivers=waivers).findings
+    assert finding.rule_id == "LS-SRV-002" and finding.waived
+    assert finding.resource == "databricks_permissions.serving_permissions_price_elasticity"
 
 
 def test_a_deleted_monitor_and_alert(workspace: Workspace, example_config: PlatformConfig) -> None:
