@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SYNTH, PLAN, LIVE = "synth", "plan", "live"
+# A stack's `terraform.backend` block, read from the synth as a resource of this pseudo-type so rules
+# about where state lives work like any other rule.
+BACKEND_TYPE = "terraform_backend"
 DELETE, CREATE = "delete", "create"
 
 

@@ -26,6 +26,7 @@ SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)", "S
 RATE_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(minute)\s+per\s+(user|endpoint)\s*$")
 QUARTZ_FIELDS = (6, 7)
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+SECRET_OPTION = re.compile(r"(secret|token|password|access_key|sas|client_certificate)", re.I)
 # The schemas of every environment's catalog: models and features, inference tables, monitor outputs.
 MODEL_SCHEMA, INFERENCE_SCHEMA, MONITORING_SCHEMA = "ml", "inference", "monitoring"
 
@@ -310,6 +311,13 @@ class BackendConfig(Strict):
         missing = [k for k in required if k not in self.options]
         if missing:
             raise ValueError(f"backend type '{self.type}' needs options: {', '.join(missing)}")
+        secrets = [k for k in self.options if SECRET_OPTION.search(k)]
+        if secrets:
+            raise ValueError(
+                f"backend option(s) {', '.join(secrets)} hold credentials, which would be written to the synthesized "
+                "JSON; remove them and give the backend its credentials through its environment variables "
+                "(AWS_*, ARM_*, GOOGLE_CREDENTIALS, TF_TOKEN_*)"
+            )
         return self
 
 

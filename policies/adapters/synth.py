@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, synth_stacks
-from policies.model import SYNTH, Inventory, Reference, Resource, Source, Unresolved
+from policies.model import BACKEND_TYPE, SYNTH, Inventory, Reference, Resource, Source, Unresolved
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
@@ -40,8 +40,22 @@ def read_synth(synth_dir: Path) -> list[Inventory]:
         env = environment_of_stack(stack)
         path = str(synth_dir / "stacks" / stack / SYNTH_FILE)
         inventory = inventories.setdefault(env, Inventory(env, SYNTH, str(synth_dir)))
-        inventory.extend(resolver.resources(stack, env, Source(SYNTH, path, label=stack)))
+        source = Source(SYNTH, path, label=stack)
+        inventory.extend(resolver.resources(stack, env, source))
+        backend = backend_resource(stack, env, stacks[stack], source)
+        if backend is not None:
+            inventory.add(backend)
     return list(inventories.values())
+
+
+def backend_resource(stack: str, env: str, doc: dict[str, Any], source: Source) -> Resource | None:
+    """The stack's state backend (`terraform.backend.<kind>`) as a `terraform_backend` resource."""
+    backends = (doc.get("terraform") or {}).get("backend") or {}
+    if not isinstance(backends, dict) or not backends:
+        return None
+    kind, options = next(iter(backends.items()))
+    return Resource(address=f"{BACKEND_TYPE}.{kind}", type=BACKEND_TYPE, name=kind, stack=stack, environment=env,
+                    attributes={"type": kind, **(options if isinstance(options, dict) else {})}, source=source)
 
 
 def raw_blocks(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.rules import drift, identity, isolation, monitoring, protection, serving, unity_catalog
+from policies.rules import drift, identity, isolation, monitoring, protection, serving, state, unity_catalog
 from policies.rules.base import AnyRule, DriftRule, Rule, Scope, Severity
 
 CHECK_RULES: tuple[Rule, ...] = (
@@ -12,6 +12,7 @@ CHECK_RULES: tuple[Rule, ...] = (
     *serving.RULES,
     *monitoring.RULES,
     *identity.RULES,
+    *state.RULES,
 )
 DRIFT_RULES: tuple[DriftRule, ...] = drift.RULES
 

@@ -168,3 +168,12 @@ def test_a_model_needs_its_input_features(tmp_path):
     data["models"][2]["features"] = []
     with pytest.raises(InputError, match=r"models\[2\]\.features: List should have at least 1 item"):
         load_config(write_config(tmp_path / "p.yaml", data))
+
+
+def test_credentials_in_backend_options_are_refused(tmp_path):
+    data = example_data()
+    data["environments"]["prod"]["backend"]["options"]["secret_key"] = "wJalrXUtnFEMI"
+    with pytest.raises(InputError) as err:
+        load_config(write_config(tmp_path / "p.yaml", data))
+    assert "environments.prod.backend: backend option(s) secret_key hold credentials" in str(err.value)
+    assert "wJalrXUtnFEMI" not in str(err.value)

@@ -207,9 +207,16 @@ def test_only_prod_is_destroy_protected(stacks, env):
             assert "prevent_destroy" not in resource.get("lifecycle", {}), name
 
 
-def test_local_backend_state_survives_resynth(stacks):
-    for name, doc in stacks.items():
-        assert doc["terraform"]["backend"] == {"local": {"path": f"../../../terraform.{name}.tfstate"}}
+def test_dev_state_is_local_beside_the_output_folder_so_it_survives_resynth(stacks):
+    assert stacks["dev"]["terraform"]["backend"] == {"local": {"path": "../../../terraform.dev.tfstate"}}
+
+
+@pytest.mark.parametrize("stack", ["staging", "staging-account", "prod"])
+def test_governed_state_is_shared_locked_and_encrypted_in_s3(stacks, stack):
+    assert stacks[stack]["terraform"]["backend"] == {"s3": {
+        "bucket": "acme-retail-ml-tfstate", "key": f"retail-ml/{stack}.tfstate", "region": "us-east-1",
+        "dynamodb_table": "acme-retail-ml-tflock", "encrypt": True,
+    }}
 
 
 SECRET_KEYS = re.compile(r"(token|secret|password|client_secret|private_key)", re.I)

@@ -70,7 +70,7 @@ def test_backend_per_environment_from_config(tmp_path, backend, expected_env, ex
     stacks = load_stacks(tmp_path / "out")
     assert stacks["staging"]["terraform"]["backend"] == expected_env
     assert stacks["staging-account"]["terraform"]["backend"] == expected_account
-    assert "local" in stacks["prod"]["terraform"]["backend"]
+    assert "local" in stacks["dev"]["terraform"]["backend"]  # other environments keep their own
 
 
 def strip_metadata(doc):

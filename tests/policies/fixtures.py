@@ -20,6 +20,8 @@ from infra.config.roles import privileges
 DEPLOYER = "${databricks_service_principal.deployer.application_id}"
 MODEL = "product_recommender"
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
+LOCAL_STATE = {"local": {"path": "terraform.tfstate"}}
+REMOTE_STATE = {"s3": {"bucket": "tf-state", "key": "retail.tfstate", "region": "us-east-1", "encrypt": True}}
 
 
 def ref(rtype: str, name: str, attribute: str) -> str:
@@ -31,6 +33,7 @@ class Stack:
     """A cdk.tf.json under construction: `resource[type][name] = body`."""
 
     resource: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    terraform: dict[str, Any] = field(default_factory=dict)  # the `terraform` block: backend
 
     def add(self, rtype: str, name: str, /, **body: Any) -> dict[str, Any]:
         self.resource.setdefault(rtype, {})[name] = body
@@ -43,7 +46,10 @@ class Stack:
         del self.resource[rtype][name]
 
     def doc(self) -> dict[str, Any]:
-        return {"resource": copy.deepcopy(self.resource)}
+        doc: dict[str, Any] = {"resource": copy.deepcopy(self.resource)}
+        if self.terraform:
+            doc["terraform"] = copy.deepcopy(self.terraform)
+        return doc
 
 
 def grants(env: Environment, securable: str, name: str) -> list[dict[str, Any]]:
@@ -55,7 +61,7 @@ def compliant_stack(config: PlatformConfig, env_name: str) -> Stack:
     env = config.env(env_name)
     model = config.model(MODEL)
     assert model is not None
-    stack = Stack()
+    stack = Stack(terraform={"backend": REMOTE_STATE if env.governed else LOCAL_STATE})
     protect: dict[str, Any] = {"lifecycle": {"prevent_destroy": True}} if env.protected else {}
     stack.add("databricks_service_principal", "deployer", display_name=env.deployer_name, provider="databricks.account")
     stack.add("databricks_catalog", "catalog", name=env.catalog, owner=DEPLOYER, force_destroy=False,

@@ -16,7 +16,16 @@ from infra.config import PlatformConfig
 from infra.config.roles import privileges
 from policies.audit import RULES_BY_ID, AuditReport, run_audit
 from policies.rules import CHECK_RULES
-from tests.policies.fixtures import DEPLOYER, MODEL, Stack, as_plan, compliant_stack, write_plan, write_synth
+from tests.policies.fixtures import (
+    DEPLOYER,
+    LOCAL_STATE,
+    MODEL,
+    Stack,
+    as_plan,
+    compliant_stack,
+    write_plan,
+    write_synth,
+)
 
 Mutation = Callable[[Stack, PlatformConfig], None]
 
@@ -121,6 +130,8 @@ CASES = [
          add("databricks_obo_token", "ci", application_id=DEPLOYER)),
     Case("sp-secret-staging", "LS-SEC-001", "staging", "databricks_service_principal_secret.ci",
          add("databricks_service_principal_secret", "ci", service_principal_id="42")),
+    Case("local-state-prod", "LS-STATE-001", "prod", "terraform_backend.local",
+         lambda stack, config: stack.terraform.update(backend=LOCAL_STATE), in_plan=False),
     Case("open-ip-list-dev", "LS-NET-001", "dev", "databricks_ip_access_list.office",
          add("databricks_ip_access_list", "office", label="office", list_type="ALLOW",
              ip_addresses=["10.0.0.0/8", "0.0.0.0/0"])),
@@ -142,6 +153,8 @@ ALLOWED = [
          add("databricks_ip_access_list", "office", label="office", list_type="ALLOW", ip_addresses=["10.0.0.0/8"])),
     Case("block-list-everything-prod", "LS-NET-001", "prod", "",
          add("databricks_ip_access_list", "deny", label="deny", list_type="BLOCK", ip_addresses=["0.0.0.0/0"])),
+    Case("local-state-dev", "LS-STATE-001", "dev", "",
+         lambda stack, config: stack.terraform.update(backend=LOCAL_STATE)),
     Case("force-destroy-staging", "LS-PROT-001", "staging", "",
          set_attr("databricks_schema", "schema_ml", "force_destroy", True)),
     Case("unserved-staging-needs-no-monitor", "LS-MON-001", "staging", "",
