@@ -470,6 +470,13 @@ class Environment:
         return f"repo:{self.platform.github.repository}:environment:{self.github_environment}"
 
     @property
+    def oidc_audiences(self) -> list[str]:
+        """Audiences GitHub's token may carry: the account id (what the SDKs ask for at account level and the
+        policy default) and the workspace's token endpoint (what they ask for at a workspace that
+        advertises no default audience)."""
+        return [self.platform.account.account_id, f"{self.host}/oidc/v1/token"]
+
+    @property
     def notification_emails(self) -> list[str]:
         own = self.config.notifications
         return list(own.emails if own is not None else self.platform.notifications.emails)

@@ -41,7 +41,7 @@ class DeployerIdentity(Construct):
             oidc_policy=ServicePrincipalFederationPolicyOidcPolicy(
                 issuer=GITHUB_OIDC_ISSUER,
                 subject=env.oidc_subject,
-                audiences=[env.platform.account.account_id],
+                audiences=env.oidc_audiences,
             ),
             provider=account,
         ), "deployer_federation")

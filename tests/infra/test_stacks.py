@@ -118,11 +118,14 @@ def test_created_workspace_and_metastore_assignment_live_in_the_account_stack(st
         assert resources(stacks[env], "databricks_mws_workspaces") == {}
 
 
-@pytest.mark.parametrize(("env", "host"), [
-    ("dev", "https://dbc-retail-dev.cloud.databricks.com"),
-    ("staging", "https://retail-ml-staging.cloud.databricks.com"),
-    ("prod", "https://dbc-retail-prod.cloud.databricks.com"),
-])
+HOSTS = {
+    "dev": "https://dbc-retail-dev.cloud.databricks.com",
+    "staging": "https://retail-ml-staging.cloud.databricks.com",
+    "prod": "https://dbc-retail-prod.cloud.databricks.com",
+}
+
+
+@pytest.mark.parametrize(("env", "host"), HOSTS.items())
 def test_workspace_provider_points_at_the_environment_and_carries_no_credentials(stacks, env, host):
     providers = stacks[env]["provider"]["databricks"]
     workspace = [p for p in providers if "alias" not in p]
@@ -139,7 +142,7 @@ def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env, sta
     assert policy["oidc_policy"] == {
         "issuer": "https://token.actions.githubusercontent.com",
         "subject": f"repo:acme/retail-ml:environment:{env}",
-        "audiences": ["0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"],
+        "audiences": ["0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9", f"{HOSTS[env]}/oidc/v1/token"],
     }
     assert policy["service_principal_id"] == ref("databricks_service_principal", "deployer", "id")
     assignment = resources(doc, "databricks_mws_permission_assignment")["deployer_workspace_assignment"]
