@@ -1,4 +1,5 @@
-"""Identities and secrets: jobs run as service principals, no long-lived tokens, no workspace open to all IPs."""
+"""Identities and secrets: jobs run as service principals, nobody is made workspace admin by code, no
+long-lived tokens, no workspace open to all IPs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from policies.rules.common import env_key
 JOB_TYPES = ("databricks_job",)
 SECRET_TYPES = ("databricks_token", "databricks_obo_token", "databricks_service_principal_secret")
 IP_LIST_TYPES = ("databricks_ip_access_list",)
+ASSIGNMENT_TYPES = ("databricks_mws_permission_assignment", "databricks_permission_assignment")
 OPEN_RANGES = ("0.0.0.0/0", "::/0")
 
 
@@ -27,6 +29,14 @@ def jobs_run_as_service_principal(ctx: Context) -> Iterator[Violation]:
             yield Violation(job, f"job '{job.get('name')}' in {ctx.env.name} runs as {principal.kind} "
                                  f"'{principal.name}'; scheduled work must run as a service principal",
                             env_key(ctx.env, "jobs"))
+
+
+def no_admin_assignments(ctx: Context) -> Iterator[Violation]:
+    for assignment in ctx.inventory.of_type(*ASSIGNMENT_TYPES):
+        permissions = [str(p).upper() for p in assignment.get("permissions") or []]
+        if "ADMIN" in permissions:
+            yield Violation(assignment, f"{assignment.address} makes its principal an ADMIN of the {ctx.env.name} "
+                                        "workspace")
 
 
 def no_long_lived_secrets(ctx: Context) -> Iterator[Violation]:
@@ -60,6 +70,19 @@ RULES = (
         remediation="Set `run_as { service_principal_name = <deployer application id> }` or let the deployer "
                     "create the job (lakestack bootstrap does).",
         check=jobs_run_as_service_principal,
+    ),
+    Rule(
+        id="LS-ID-002",
+        title="Workspace assignments grant USER, never ADMIN",
+        severity=Severity.HIGH,
+        resource_types=ASSIGNMENT_TYPES,
+        scope=Scope.GOVERNED,
+        rationale="A workspace admin can change every permission, token and cluster policy in the workspace, "
+                  "including those that protect production data; no identity, the deployer included, needs it to "
+                  "run the platform.",
+        remediation="Assign `permissions = [\"USER\"]`; keep workspace administration with a few named admins "
+                    "managed outside the platform code.",
+        check=no_admin_assignments,
     ),
     Rule(
         id="LS-SEC-001",
