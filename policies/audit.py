@@ -107,6 +107,7 @@ def run_audit(
     if live is not None:
         inventories.append(live)
         report.sources.append(f"live {live.label} ({live.environment})")
+        report.notes += live.notes
     findings: list[Finding] = []
     for inventory in inventories:
         findings += evaluate(config, inventory)

@@ -122,6 +122,7 @@ class Inventory:
     kind: str
     label: str
     workspace_id: int | None = None  # the audited workspace's id, when the source knows it (live)
+    notes: list[str] = field(default_factory=list)  # what the source could not read, for the report
     resources: list[Resource] = field(default_factory=list)
     _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
     _by_key: dict[tuple[str, str], Resource] = field(default_factory=dict, repr=False)

@@ -55,6 +55,7 @@ class LiveReader:
         self._endpoints()
         self._alerts()
         self._jobs()
+        self._tokens()
         self._ip_access_lists()
         return self.inventory
 
@@ -223,6 +224,26 @@ class LiveReader:
         for sp in self.listing("listing service principals", self.client.service_principals.list):
             self.add("databricks_service_principal", sp.display_name or str(sp.application_id),
                      {"display_name": sp.display_name, "application_id": sp.application_id})
+
+    def _tokens(self) -> None:
+        """Personal access tokens in the workspace (their metadata; the API never returns a token's value).
+
+        Listing them needs workspace admin; a narrower reading identity gets a note, not a failed audit.
+        """
+        try:
+            tokens = list(self.client.token_management.list())
+        except (PermissionDenied, Unauthenticated):
+            self.inventory.notes.append(f"personal access tokens in {self.env.name} not checked: listing them "
+                                        "needs workspace admin")
+            return
+        except DatabricksError as exc:
+            raise InputError(f"live audit of '{self.env.name}' at {self.host}: listing tokens failed: "
+                             f"{type(exc).__name__}: {exc}") from None
+        for token in tokens:
+            self.add("databricks_token", token.token_id or "token", {
+                "comment": token.comment, "owner": token.created_by_username or token.owner_id,
+                "expiry_time": token.expiry_time,
+            })
 
     def _ip_access_lists(self) -> None:
         for access_list in self.listing("listing IP access lists", self.client.ip_access_lists.list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import literal
+from policies.model import LIVE, literal
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
 from policies.rules.common import env_key
@@ -41,8 +41,13 @@ def no_admin_assignments(ctx: Context) -> Iterator[Violation]:
 
 def no_long_lived_secrets(ctx: Context) -> Iterator[Violation]:
     for resource in ctx.inventory.of_type(*SECRET_TYPES):
-        yield Violation(resource, f"{resource.type} '{resource.name}' in {ctx.env.name} puts a long-lived "
-                                  "credential in Terraform state")
+        if resource.source.kind == LIVE:
+            yield Violation(resource, f"a personal access token ('{resource.get('comment') or resource.name}', "
+                                      f"created by {resource.get('owner') or 'unknown'}) exists in the "
+                                      f"{ctx.env.name} workspace: a long-lived credential outside any review")
+        else:
+            yield Violation(resource, f"{resource.type} '{resource.name}' in {ctx.env.name} puts a long-lived "
+                                      "credential in Terraform state")
 
 
 def ip_access_lists_not_open(ctx: Context) -> Iterator[Violation]:

@@ -36,6 +36,7 @@ class UcState:
     endpoint_acl: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # endpoint id -> entries
     alerts: list[dict[str, Any]] = field(default_factory=list)
     ip_access_lists: list[dict[str, Any]] = field(default_factory=list)
+    tokens: list[dict[str, Any]] = field(default_factory=list)  # token metadata, as token management lists it
 
     def grant(self, securable_type: str, full_name: str, principal: str, *privileges: str) -> None:
         """A grant as `GRANT ... TO principal` would add it (also out of band)."""
@@ -101,6 +102,9 @@ class UcState:
     def list_ip_access_lists(self, request: Request) -> Response:
         return 200, {"ip_access_lists": list(self.ip_access_lists)}
 
+    def list_tokens(self, request: Request) -> Response:
+        return 200, {"token_infos": list(self.tokens)}
+
 
 def _group(request: Request, name: str) -> str:
     assert request.match is not None
@@ -121,6 +125,7 @@ def install_uc_api(server: FakeDatabricks) -> UcState:
         (r"/api/2\.0/permissions/serving-endpoints/(?P<id>[^/]+)", state.get_endpoint_permissions),
         (r"/api/2\.0/alerts", state.list_alerts),
         (r"/api/2\.0/ip-access-lists", state.list_ip_access_lists),
+        (r"/api/2\.0/token-management/tokens", state.list_tokens),
     ]
     for pattern, handler in routes:
         server.route("GET", pattern, handler)

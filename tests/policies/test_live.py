@@ -151,6 +151,25 @@ def test_a_waiver_written_against_the_synth_waives_the_same_live_finding(
     assert finding.resource == "databricks_permissions.serving_permissions_price_elasticity"
 
 
+def test_a_personal_access_token_in_the_workspace_is_reported(workspace: Workspace,
+                                                              example_config: PlatformConfig) -> None:
+    workspace.uc.tokens.append({"token_id": "a1b2c3", "comment": "laptop", "created_by_username": "jane@acme.example",
+                                "expiry_time": -1})
+    [finding] = workspace.audit(example_config).findings
+    assert (finding.rule_id, finding.source, finding.waived) == ("LS-SEC-001", "live", False)
+    assert "'laptop', created by jane@acme.example" in finding.message
+    assert finding.resource == "databricks_token.a1b2c3"
+
+
+def test_tokens_the_reader_may_not_list_are_a_note_not_a_failure(workspace: Workspace,
+                                                                  example_config: PlatformConfig) -> None:
+    workspace.server.fail("GET", r"/api/2\.0/token-management/tokens", 403, error_code="PERMISSION_DENIED")
+    workspace.uc.grant("catalog", "retail_prod", "retail-data-scientists", "MODIFY")
+    report = workspace.audit(example_config)
+    assert "personal access tokens in prod not checked: listing them needs workspace admin" in report.notes
+    assert {f.rule_id for f in report.findings} == {"LS-UC-001", "LS-DRIFT-001"}
+
+
 def test_a_deleted_monitor_and_alert(workspace: Workspace, example_config: PlatformConfig) -> None:
     del workspace.uc.monitors["retail_prod.inference.product_recommender_predictions"]
     workspace.uc.alerts = [a for a in workspace.uc.alerts if "product_recommender" not in a["query_text"]]
