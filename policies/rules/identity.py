@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import LIVE, literal
+from policies.model import LIVE, PLAN, SYNTH, literal
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
 from policies.rules.common import env_key
@@ -13,6 +13,7 @@ from policies.rules.common import env_key
 JOB_TYPES = ("databricks_job",)
 SECRET_TYPES = ("databricks_token", "databricks_obo_token", "databricks_service_principal_secret")
 IP_LIST_TYPES = ("databricks_ip_access_list",)
+TOKEN_TYPES = ("databricks_token",)
 ASSIGNMENT_TYPES = ("databricks_mws_permission_assignment", "databricks_permission_assignment")
 OPEN_RANGES = ("0.0.0.0/0", "::/0")
 
@@ -41,13 +42,15 @@ def no_admin_assignments(ctx: Context) -> Iterator[Violation]:
 
 def no_long_lived_secrets(ctx: Context) -> Iterator[Violation]:
     for resource in ctx.inventory.of_type(*SECRET_TYPES):
-        if resource.source.kind == LIVE:
-            yield Violation(resource, f"a personal access token ('{resource.get('comment') or resource.name}', "
-                                      f"created by {resource.get('owner') or 'unknown'}) exists in the "
-                                      f"{ctx.env.name} workspace: a long-lived credential outside any review")
-        else:
-            yield Violation(resource, f"{resource.type} '{resource.name}' in {ctx.env.name} puts a long-lived "
-                                      "credential in Terraform state")
+        yield Violation(resource, f"{resource.type} '{resource.name}' in {ctx.env.name} puts a long-lived "
+                                  "credential in Terraform state")
+
+
+def no_personal_access_tokens(ctx: Context) -> Iterator[Violation]:
+    for token in ctx.inventory.of_type(*TOKEN_TYPES):
+        yield Violation(token, f"a personal access token ('{token.get('comment') or token.name}', created by "
+                               f"{token.get('owner') or 'unknown'}) exists in the {ctx.env.name} workspace: a "
+                               "long-lived credential outside any review")
 
 
 def ip_access_lists_not_open(ctx: Context) -> Iterator[Violation]:
@@ -101,6 +104,22 @@ RULES = (
                     "`databricks_service_principal_federation_policy` (GitHub Actions OIDC).",
         check=no_long_lived_secrets,
         waivable=False,
+        sources=(SYNTH, PLAN),
+    ),
+    Rule(
+        id="LS-SEC-002",
+        title="No personal access tokens in a governed workspace",
+        severity=Severity.HIGH,
+        resource_types=TOKEN_TYPES,
+        scope=Scope.GOVERNED,
+        rationale="A personal access token is a long-lived credential with its creator's privileges, usable from "
+                  "anywhere until it expires; in staging and prod every automated caller can use OAuth or "
+                  "federation instead.",
+        remediation="Revoke the token (`databricks tokens revoke`, or token management as an admin) and move its "
+                    "caller to a service principal with OAuth or GitHub OIDC; disable PATs in the workspace "
+                    "settings where nothing needs them.",
+        check=no_personal_access_tokens,
+        sources=(LIVE,),
     ),
     Rule(
         id="LS-NET-001",

@@ -156,9 +156,16 @@ def test_a_personal_access_token_in_the_workspace_is_reported(workspace: Workspa
     workspace.uc.tokens.append({"token_id": "a1b2c3", "comment": "laptop", "created_by_username": "jane@acme.example",
                                 "expiry_time": -1})
     [finding] = workspace.audit(example_config).findings
-    assert (finding.rule_id, finding.source, finding.waived) == ("LS-SEC-001", "live", False)
+    assert (finding.rule_id, finding.source, finding.waived) == ("LS-SEC-002", "live", False)
     assert "'laptop', created by jane@acme.example" in finding.message
     assert finding.resource == "databricks_token.a1b2c3"
+
+
+def test_personal_access_tokens_in_dev_are_not_reported(workspace: Workspace, example_config: PlatformConfig) -> None:
+    workspace.uc.tokens.append({"token_id": "d4e5", "comment": "notebook sync", "created_by_username": "jo@acme"})
+    dev = run_audit(example_config, live_env="dev", live_client=workspace.server.client())
+    assert any(r.path == "/api/2.0/token-management/tokens" for r in workspace.server.requests)  # it was read
+    assert "LS-SEC-002" not in {f.rule_id for f in dev.findings}
 
 
 def test_tokens_the_reader_may_not_list_are_a_note_not_a_failure(workspace: Workspace,
