@@ -1,5 +1,8 @@
 """`lakestack bootstrap`: plan the environment's MLOps jobs, and apply the plan on request.
 
+Jobs seeded for this project and environment that the config no longer declares are shown as
+orphaned and kept; `--prune` deletes them on `--apply` (in a plan, it shows them as deletes).
+
 Exit codes: 0 plan shown or applied; 1 the workspace refused or failed a call (after retries), or
 a job with a declared name belongs to someone else; 2 bad input (config, environment, host,
 credentials, a missing permission or deployer service principal).
@@ -25,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_option(parser)
     add_env_option(parser)
     parser.add_argument("--apply", action="store_true", help="make the planned changes (default: plan only)")
+    parser.add_argument("--prune", action="store_true",
+                        help="delete the jobs lakestack seeded for this project and environment that the config no "
+                             "longer declares (orphaned jobs); takes effect with --apply, a plan shows them as deletes")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(handler=run_bootstrap)
 
@@ -39,7 +45,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     env = config.env(args.env)
     seeder = Seeder(connect(env), env, workspace_host(env))
     try:
-        plan = seeder.plan()
+        plan = seeder.plan(prune=args.prune)
     except WorkspaceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -61,7 +67,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
         seeder.apply(plan, progress=report)
     except (WorkspaceError, InputError) as exc:
         partial = (f"{len(applied)} of {len(plan.pending)} change(s) applied before the error; fix it and run "
-                   f"`lakestack bootstrap --env {env.name} --apply` again to finish")
+                   f"`lakestack bootstrap --env {env.name} --apply{' --prune' if args.prune else ''}` again to finish")
         if not text:
             print(render_json(plan, applied=applied, error=f"{exc}; {partial}"))
         if isinstance(exc, InputError):

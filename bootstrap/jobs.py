@@ -19,6 +19,10 @@ from infra.config.model import MODEL_SCHEMA, Environment, ModelConfig
 
 MANAGED_TAG = "managed-by"
 MANAGED_VALUE = "lakestack"
+PROJECT_TAG = "lakestack-project"
+ENV_TAG = "lakestack-env"
+MODEL_TAG = "lakestack-model"
+KIND_TAG = "lakestack-job"
 KINDS = ("training", "batch-inference", "monitoring")
 
 # The config the tasks read is the one in the Git checkout at the environment's ref, not a local copy.
@@ -63,15 +67,21 @@ class JobSpec:
 def managed_tags(env: Environment, model: ModelConfig, kind: str) -> dict[str, str]:
     return {
         MANAGED_TAG: MANAGED_VALUE,
-        "lakestack-project": env.platform.project,
-        "lakestack-env": env.name,
-        "lakestack-model": model.name,
-        "lakestack-job": kind,
+        PROJECT_TAG: env.platform.project,
+        ENV_TAG: env.name,
+        MODEL_TAG: model.name,
+        KIND_TAG: kind,
     }
 
 
 def is_managed(tags: dict[str, str] | None) -> bool:
     return (tags or {}).get(MANAGED_TAG) == MANAGED_VALUE
+
+
+def is_seeded_for(tags: dict[str, str] | None, env: Environment) -> bool:
+    """Whether lakestack seeded the job for this project and environment: the only jobs prune may delete."""
+    tags = tags or {}
+    return is_managed(tags) and tags.get(PROJECT_TAG) == env.platform.project and tags.get(ENV_TAG) == env.name
 
 
 def build_job_specs(env: Environment, run_as_application_id: str) -> list[JobSpec]:

@@ -1,8 +1,9 @@
 """The bootstrap plan as a reviewer reads it (text) and as tools read it (JSON).
 
 Text puts one line per resource with a Terraform-like marker (+ create, ~ update, - delete,
-! conflict, = unchanged), the field-level differences under each update as `live -> declared`,
-and a one-line summary of what a new job will be. No credentials ever reach this output.
+! conflict, ? orphaned, = unchanged), the field-level differences under each update as
+`live -> declared`, and a one-line summary of what a new job will be. Orphaned jobs (seeded, no
+longer declared, kept) end with how to remove them. No credentials ever reach this output.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from databricks.sdk.service import jobs
 from bootstrap.diff import ABSENT, FieldChange
 from bootstrap.seeder import Change, Plan
 
-MARKERS = {"create": "+", "update": "~", "restore": "~", "delete": "-", "conflict": "!", "unchanged": "="}
+MARKERS = {"create": "+", "update": "~", "restore": "~", "delete": "-", "conflict": "!", "orphaned": "?",
+           "unchanged": "="}
 VALUE_WIDTH = 160
 
 
@@ -30,14 +32,30 @@ def render_text(plan: Plan, *, applying: bool = False) -> str:
     for change in _shown(plan):
         lines.append(f"  {MARKERS[change.action]} {change.action:<10} {_title(change)}")
         lines += [f"      {line}" for line in _details(change)]
-    lines += ["", summary_line(plan)]
-    if not plan.pending:
-        lines.append("The workspace matches the config; nothing to do.")
-    elif applying:
-        lines.append(f"Applying {len(plan.pending)} change(s):")
-    else:
-        lines.append("Nothing was changed; run again with --apply to make these changes.")
+    lines += ["", summary_line(plan), *_orphan_hint(plan), _next_step(plan, applying=applying)]
     return "\n".join(lines)
+
+
+def _orphans(plan: Plan) -> list[Change]:
+    return [c for c in plan.changes if c.action == "orphaned"]
+
+
+def _orphan_hint(plan: Plan) -> list[str]:
+    orphans = _orphans(plan)
+    if not orphans:
+        return []
+    return [f"{len(orphans)} orphaned job(s) left in place: the config no longer declares them; "
+            f"run `lakestack bootstrap --env {plan.env} --apply --prune` to delete them."]
+
+
+def _next_step(plan: Plan, *, applying: bool) -> str:
+    if not plan.pending:
+        matching = "The declared jobs match" if _orphans(plan) else "The workspace matches"
+        return f"{matching} the config; nothing to do."
+    if applying:
+        return f"Applying {len(plan.pending)} change(s):"
+    flags = "--apply --prune" if plan.prune else "--apply"
+    return f"Nothing was changed; run again with {flags} to make these changes."
 
 
 def _shown(plan: Plan) -> list[Change]:
@@ -62,6 +80,8 @@ def summary_line(plan: Plan) -> str:
         counts[change.action] = counts.get(change.action, 0) + 1
     parts = [f"{counts.get('create', 0)} to create", f"{counts.get('update', 0) + counts.get('restore', 0)} to update",
              f"{counts.get('delete', 0)} to delete", f"{counts.get('unchanged', 0)} unchanged"]
+    if counts.get("orphaned"):
+        parts.append(f"{counts['orphaned']} orphaned (kept)")
     if counts.get("conflict"):
         parts.append(f"{counts['conflict']} in conflict (apply refuses until resolved)")
     return "Plan: " + ", ".join(parts) + "."
@@ -122,6 +142,7 @@ def render_json(plan: Plan, *, applied: list[Change] | None = None, error: str |
         "run_as": {"service_principal": plan.run_as_name, "application_id": plan.run_as_application_id},
         "changes": [_change_json(c) for c in plan.changes],
         "summary": plan.counts(),
+        "prune": plan.prune,
         "applied": applied is not None,
     }
     if applied is not None:

@@ -6,6 +6,10 @@ permissions in one call, and each create first looks the job up again. A second 
 everything as declared and writes nothing. A job edited by hand shows as drift and is reset.
 A job with the declared name but without the managed tag belongs to someone else: it is a
 conflict, and apply refuses to run until it is renamed, removed or tagged.
+
+A job lakestack seeded for this project and environment (by its tags) whose name the config no
+longer declares, for example after a model was removed, is orphaned: the plan lists it and leaves
+it alone, unless pruning was asked for, in which case it is deleted.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from databricks.sdk.service import jobs
 from databricks.sdk.service.ml import Experiment
 
 from bootstrap.diff import ABSENT, FieldChange, field_changes
-from bootstrap.jobs import JobSpec, build_job_specs, is_managed
+from bootstrap.jobs import KIND_TAG, MODEL_TAG, JobSpec, build_job_specs, is_managed, is_seeded_for
 from infra.config.model import Environment
 from lakestack.errors import InputError
 from lakestack.workspace import WorkspaceError, with_retries, workspace_call
@@ -31,6 +35,7 @@ from lakestack.workspace import WorkspaceError, with_retries, workspace_call
 T = TypeVar("T")
 
 PENDING_ACTIONS = ("create", "update", "restore", "delete")
+LIST_PAGE_SIZE = 100  # the Jobs API's largest page
 
 
 @dataclass
@@ -39,12 +44,13 @@ class Change:
 
     resource: str  # experiment | job | permissions
     name: str
-    action: str  # create | update | unchanged | restore | delete | conflict
+    action: str  # create | update | unchanged | restore | delete | conflict | orphaned
     job_id: int | None = None
     diff: list[FieldChange] = field(default_factory=list)
     note: str = ""
     spec: JobSpec | None = field(default=None, repr=False, compare=False)
     experiment_id: str | None = None
+    undeclared: bool = False  # a seeded job the config no longer declares (orphaned, or deleted by prune)
 
     @property
     def pending(self) -> bool:
@@ -58,6 +64,7 @@ class Plan:
     run_as_name: str
     run_as_application_id: str
     changes: list[Change]
+    prune: bool = False
 
     @property
     def pending(self) -> list[Change]:
@@ -66,6 +73,10 @@ class Plan:
     @property
     def conflicts(self) -> list[Change]:
         return [c for c in self.changes if c.action == "conflict"]
+
+    @property
+    def undeclared(self) -> list[Change]:
+        return [c for c in self.changes if c.undeclared]
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -90,13 +101,15 @@ class Seeder:
 
     # ---- plan ------------------------------------------------------------------------------------
 
-    def plan(self) -> Plan:
+    def plan(self, *, prune: bool = False) -> Plan:
+        """The declared experiments and jobs, then the undeclared seeded jobs: deleted if `prune`, else kept."""
         application_id = self.deployer_application_id()
         specs = build_job_specs(self.env, application_id)
         changes = [self._plan_experiment(self.env.experiment_path(model)) for model in self.env.platform.models]
         for spec in specs:
             changes += self._plan_job(spec)
-        return Plan(self.env.name, self.host, self.env.deployer_name, application_id, changes)
+        changes += self._plan_undeclared(specs, prune)
+        return Plan(self.env.name, self.host, self.env.deployer_name, application_id, changes, prune)
 
     def deployer_application_id(self) -> str:
         """The deployer service principal's application id, looked up by its display name."""
@@ -167,6 +180,35 @@ class Seeder:
         changes.append(self._plan_permissions(spec, keep.job_id))
         return changes
 
+    def _plan_undeclared(self, specs: list[JobSpec], prune: bool) -> list[Change]:
+        """Jobs tagged as seeded for this project and environment whose name no spec declares.
+
+        The Jobs API cannot filter by tag, so every job is listed and the tags are checked here.
+        """
+        listed = self._call("listing the workspace's jobs", "CAN_VIEW on the jobs (or workspace admin)",
+                            lambda: list(self.w.jobs.list(limit=LIST_PAGE_SIZE)))
+        declared = {spec.name for spec in specs}
+        seeded = [job for job in listed if job.settings and job.settings.name
+                  and job.settings.name not in declared and is_seeded_for(job.settings.tags, self.env)]
+        seeded.sort(key=lambda job: (job.settings.name if job.settings else "", job.job_id or 0))
+        return [self._undeclared_change(job, specs, prune) for job in seeded]
+
+    def _undeclared_change(self, job: jobs.BaseJob, specs: list[JobSpec], prune: bool) -> Change:
+        assert job.settings is not None and job.settings.name
+        reason = self._undeclared_reason(job.settings.tags or {}, specs)
+        if prune:
+            return Change("job", job.settings.name, "delete", job_id=job.job_id, note=reason, undeclared=True)
+        return Change("job", job.settings.name, "orphaned", job_id=job.job_id, undeclared=True,
+                      note=f"{reason}; left in place, --apply --prune deletes it")
+
+    def _undeclared_reason(self, tags: dict[str, str], specs: list[JobSpec]) -> str:
+        model, kind = tags.get(MODEL_TAG), tags.get(KIND_TAG)
+        if model and model not in {m.name for m in self.env.platform.models}:
+            return f"model '{model}' is no longer in the config"
+        if model and kind and (model, kind) not in {(spec.model, spec.kind) for spec in specs}:
+            return f"the config no longer declares a {kind} job for model '{model}' in {self.env.name}"
+        return "the config no longer declares a job with this name"
+
     def _plan_permissions(self, spec: JobSpec, job_id: int) -> Change:
         live = self._live_permissions(spec.name, job_id)
         declared = {f"group:{group}": level for group, level in spec.permissions.items()}
@@ -209,14 +251,15 @@ class Seeder:
         if change.resource == "experiment":
             self._apply_experiment(change)
             return
+        if change.action == "delete":
+            assert change.job_id is not None
+            self._delete_job(change.name, change.job_id)
+            return
         spec = change.spec
         assert spec is not None
         if change.resource == "permissions":
             assert change.job_id is not None
             self._set_permissions(spec, change.job_id)
-        elif change.action == "delete":
-            assert change.job_id is not None
-            self._delete_job(spec.name, change.job_id)
         elif change.action == "create":
             change.job_id = self._create_job(spec)
         else:
@@ -263,7 +306,7 @@ class Seeder:
             with suppress(NotFound):  # already gone: a repeated delete is done
                 self.w.jobs.delete(job_id)
 
-        self._call(f"deleting duplicate job {job_id} ({name})", f"CAN_MANAGE on job {job_id}", delete)
+        self._call(f"deleting job {job_id} ({name})", f"CAN_MANAGE on job {job_id}", delete)
 
     def _set_permissions(self, spec: JobSpec, job_id: int) -> None:
         owner = [_owner_request(entry) for entry in self._job_permissions(spec.name, job_id).access_control_list or []

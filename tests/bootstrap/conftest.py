@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from databricks.sdk import WorkspaceClient
@@ -54,9 +55,9 @@ class Workspace:
         return Seeder(self.client(), self.env(name), self.server.url, sleep=self.backoffs.append)
 
 
-def config_at(path: Path, url: str) -> Path:
-    """The shipped example with every environment's workspace at `url`."""
-    data = example_data()
+def config_at(path: Path, url: str, data: dict[str, Any] | None = None) -> Path:
+    """The shipped example (or `data`, a variant of it) with every environment's workspace at `url`."""
+    data = example_data() if data is None else data
     for name, environment in data["environments"].items():
         environment["workspace"] = {"host": url, "workspace_id": WORKSPACE_IDS[name]}
     return write_config(path, data)
