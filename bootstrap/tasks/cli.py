@@ -15,11 +15,13 @@ from lakestack.options import add_config_option, config_from
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from bootstrap.tasks.context import add_model_options
+    from bootstrap.tasks.serving import add_serving_timeout_option
 
     promote = subparsers.add_parser(
         "promote", help="validate a model version against the champion and deploy it if it wins",
         description="Validate one candidate version against the Champion and, if it passes, make it the "
-                    "Champion and serve it. Exit 0 promoted, 1 rejected, 2 bad input. MLflow URIs come "
+                    "Champion and serve it. Exit 0 promoted, 1 rejected (by validation, or because the "
+                    "serving endpoint failed to load it in time), 2 bad input. MLflow URIs come "
                     "from MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI.",
     )
     add_model_options(promote)
@@ -27,12 +29,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     promote.add_argument("--mode", choices=("enabled", "dry_run", "disabled"),
                          help="override validation.mode from the config")
     promote.add_argument("--format", choices=("text", "json"), default="text")
+    add_serving_timeout_option(promote)
     promote.set_defaults(handler=_promote)
 
     rollback = subparsers.add_parser(
         "rollback", help="restore the previous champion (registry alias and serving endpoint)",
+        description="Point the serving endpoint back at the previous champion and, once it serves it, move "
+                    "Champion there. Exit 0 rolled back, 1 the endpoint failed to load it in time (nothing "
+                    "moved), 2 bad input or no previous champion.",
     )
     add_model_options(rollback)
+    add_serving_timeout_option(rollback)
     rollback.set_defaults(handler=_rollback)
 
     demo = subparsers.add_parser(
@@ -51,7 +58,7 @@ def _promote(args: argparse.Namespace) -> int:
     from bootstrap.tasks.promote import promote
 
     ctx = TaskContext.from_args(args)
-    result = promote(ctx, args.version, mode=args.mode)
+    result = promote(ctx, args.version, mode=args.mode, serving_timeout=args.serving_timeout)
     print(json.dumps(result.as_dict(), indent=2) if args.format == "json" else result.render())
     return result.exit_code
 
@@ -60,8 +67,9 @@ def _rollback(args: argparse.Namespace) -> int:
     from bootstrap.tasks.context import TaskContext
     from bootstrap.tasks.deploy import rollback
 
-    print(rollback(TaskContext.from_args(args)).describe())
-    return 0
+    result = rollback(TaskContext.from_args(args), timeout=args.serving_timeout)
+    print(result.describe())
+    return result.exit_code
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -1,16 +1,18 @@
 """`lakestack promote`: validate one candidate and, when it passes, deploy it; one decision to read.
 
-Decisions: `promoted` (exit 0), `rejected` (exit 1), `unchanged` (already the champion), `dry_run`
+Decisions: `promoted` (exit 0), `rejected` (exit 1), `serving_failed` (passed, but the endpoint failed
+to load it or did not finish in time; it keeps `Challenger`, exit 1), `unchanged` (already the champion), `dry_run`
 and `disabled` (the validation mode said to change nothing; exit 0).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.deploy import Deployment, deploy
+from bootstrap.tasks.deploy import Deployment, deploy, version_label
 from bootstrap.tasks.serving import Connect, workspace_client
 from bootstrap.tasks.validate import Validation, validate
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK
@@ -28,11 +30,13 @@ class Promotion:
             return v.mode
         if not v.passed:
             return "rejected"
+        if self.deployment is not None and self.deployment.failed:
+            return "serving_failed"
         return "promoted" if self.deployment is not None and self.deployment.changed else "unchanged"
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.decision == "rejected" else EXIT_OK
+        return EXIT_FINDINGS if self.decision in ("rejected", "serving_failed") else EXIT_OK
 
     @property
     def champion_after(self) -> str | None:
@@ -59,18 +63,17 @@ class Promotion:
     def render(self) -> str:
         d, v = self.as_dict(), self.validation
         lines = [f"{d['decision']}: {v.model_name} v{v.candidate}",
-                 f"  champion: {_v(v.champion)} -> {_v(self.champion_after)}",
+                 f"  champion: {version_label(v.champion)} -> {version_label(self.champion_after)}",
                  f"  {v.metric}: candidate {_num(v.candidate_value)}, champion {_num(v.champion_value)} "
                  f"({'higher' if v.higher_is_better else 'lower'} is better, threshold {v.threshold}, "
                  f"min improvement {v.min_improvement})",
                  f"  reason: {v.reason}"]
-        if d["serving"]:
-            lines.append(f"  serving: {d['serving']['status']}: {d['serving']['detail']}")
+        deployment = self.deployment
+        if deployment is not None and deployment.serving is not None:
+            lines.append(f"  {deployment.serving.describe()}")
+        if deployment is not None and deployment.failed:
+            lines.append(f"  registry: {deployment.detail}")
         return "\n".join(lines)
-
-
-def _v(version: str | None) -> str:
-    return f"v{version}" if version else "none"
 
 
 def _num(value: float | None) -> str:
@@ -78,7 +81,7 @@ def _num(value: float | None) -> str:
 
 
 def promote(ctx: TaskContext, version: str, *, mode: str | None = None, drift: float = 0.0,
-            connect: Connect = workspace_client) -> Promotion:
+            connect: Connect = workspace_client, serving_timeout: timedelta | None = None) -> Promotion:
     validation = validate(ctx, version, mode=mode, drift=drift)
-    deployment = deploy(ctx, connect) if validation.challenger_set else None
+    deployment = deploy(ctx, connect, serving_timeout) if validation.challenger_set else None
     return Promotion(validation, deployment)

@@ -2,14 +2,19 @@
 
 Terraform owns the endpoint's envelope (name, AI Gateway, permissions) and ignores its `config`;
 the deploy and rollback tasks own `config`: one served entity, the champion version, all traffic.
+Model Serving applies a config update in the background, so the update waits (with the SDK's
+waiter) until the endpoint serves the new version, failed to load it, or the timeout passed; the
+callers move the registry aliases only after `updated` or `unchanged`.
 Offline (no Databricks host in the environment) the update is skipped and says so.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bootstrap.tasks.runtime import on_databricks
@@ -18,6 +23,8 @@ from lakestack.errors import InputError
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service._internal import Wait
+    from databricks.sdk.service.serving import ServingEndpointDetailed
 
 Connect = Callable[[Environment], "WorkspaceClient | None"]
 
@@ -25,9 +32,14 @@ Connect = Callable[[Environment], "WorkspaceClient | None"]
 @dataclass(frozen=True)
 class ServingUpdate:
     endpoint: str
-    status: str  # updated | unchanged | skipped
+    status: str  # updated | unchanged | skipped | failed
     detail: str
     version: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """The endpoint did not end up serving the version: the registry must not say it does."""
+        return self.status == "failed"
 
     def describe(self) -> str:
         return f"serving endpoint {self.endpoint}: {self.status}: {self.detail}"
@@ -66,8 +78,57 @@ def served_entity_name(model: ModelConfig, version: str) -> str:
     return f"{model.name}-{version}"
 
 
-def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelConfig, version: str) -> ServingUpdate:
-    """Serve `version` with all traffic; a no-op when the endpoint already serves exactly that."""
+def add_serving_timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--serving-timeout", type=_minutes, metavar="MINUTES",
+                        help="how long to wait for the serving endpoint to load the version "
+                             "(default: serving.update_timeout_minutes from the config, 30)")
+
+
+def _minutes(value: str) -> timedelta:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of minutes (1 or more)")
+    return timedelta(minutes=int(value))
+
+
+def _served(endpoint: ServingEndpointDetailed) -> str:
+    served = (endpoint.config.served_entities or []) if endpoint.config else []
+    return ", ".join(f"{e.entity_name} version {e.entity_version}" for e in served) or "nothing"
+
+
+def _reported(endpoint: ServingEndpointDetailed) -> str:
+    """The endpoint's own account of its update: the state, and each pending entity's message."""
+    status = endpoint.state.config_update.value if endpoint.state and endpoint.state.config_update else "unknown"
+    pending = (endpoint.pending_config.served_entities or []) if endpoint.pending_config else []
+    messages = [f"{e.name}: {e.state.deployment_state_message}"
+                for e in pending if e.state and e.state.deployment_state_message]
+    return f"{status} ({'; '.join(messages)})" if messages else status
+
+
+def _await_update(waiter: Wait[ServingEndpointDetailed], name: str, loading: str, version: str,
+                  timeout: timedelta) -> ServingUpdate:
+    """Poll until the endpoint no longer updates; a failed or unfinished update is `failed`, never raised."""
+    from databricks.sdk.errors import OperationFailed
+
+    polls: list[ServingEndpointDetailed] = []  # the waiter reports every poll that did not succeed
+    try:
+        waiter.result(timeout=timeout, callback=polls.append)
+    except OperationFailed:  # UPDATE_FAILED or UPDATE_CANCELED: the endpoint kept its previous config
+        return ServingUpdate(name, "failed", f"could not load {loading}: the endpoint reports "
+                                             f"{_reported(polls[-1])}; it still serves {_served(polls[-1])}", version)
+    except TimeoutError:
+        still = f": the endpoint still reports {_reported(polls[-1])}" if polls else ""
+        return ServingUpdate(name, "failed", f"did not finish loading {loading} within "
+                                             f"{timeout.total_seconds() / 60:g} min{still}; the update may still "
+                                             "finish: rerun this command once it has", version)
+    return ServingUpdate(name, "updated", f"now serves {loading} (100% of traffic)", version)
+
+
+def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelConfig, version: str,
+                    timeout: timedelta | None = None) -> ServingUpdate:
+    """Serve `version` with all traffic and wait until it does; a no-op when it already serves exactly that.
+
+    `timeout` defaults to the model's `serving.update_timeout_minutes`.
+    """
     from databricks.sdk.errors import NotFound
     from databricks.sdk.service.serving import EndpointStateConfigUpdate, Route, ServedEntityInput, TrafficConfig
 
@@ -85,7 +146,7 @@ def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelCo
 
     assert model.serving is not None  # callers check skip_reason first
     entity = served_entity_name(model, version)
-    workspace.serving_endpoints.update_config(
+    waiter = workspace.serving_endpoints.update_config(
         name=name,
         served_entities=[ServedEntityInput(
             name=entity, entity_name=full_name, entity_version=version,
@@ -93,10 +154,12 @@ def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelCo
         )],
         traffic_config=TrafficConfig(routes=[Route(served_entity_name=entity, traffic_percentage=100)]),
     )
-    return ServingUpdate(name, "updated", f"now serves {full_name} version {version} (100% of traffic)", version)
+    limit = timeout or timedelta(minutes=model.serving.update_timeout_minutes)
+    return _await_update(waiter, name, f"{full_name} version {version}", version, limit)
 
 
-def publish(env: Environment, model: ModelConfig, version: str, connect: Connect = workspace_client) -> ServingUpdate:
+def publish(env: Environment, model: ModelConfig, version: str, connect: Connect = workspace_client,
+            timeout: timedelta | None = None) -> ServingUpdate:
     """Update the endpoint when this env serves this model and a workspace is reachable; say why not otherwise."""
     endpoint = env.endpoint_name(model)
     reason = skip_reason(env, model)
@@ -106,4 +169,4 @@ def publish(env: Environment, model: ModelConfig, version: str, connect: Connect
     if workspace is None:
         return ServingUpdate(endpoint, "skipped", "offline: no Databricks host configured (set DATABRICKS_HOST "
                                                   "and credentials to update the endpoint)")
-    return update_endpoint(workspace, env, model, version)
+    return update_endpoint(workspace, env, model, version, timeout)

@@ -146,6 +146,8 @@ class ValidationConfig(Strict):
 class ServingConfig(Strict):
     workload_size: Literal["Small", "Medium", "Large"] = "Small"
     scale_to_zero: bool = True
+    # How long deploy and rollback wait for the endpoint to load a new version before giving up.
+    update_timeout_minutes: int = Field(default=30, ge=1)
     rate_limits: list[str] = Field(default_factory=list)
     query_roles: list[str] = Field(default_factory=list)
     query_principals: list[str] = Field(default_factory=list)

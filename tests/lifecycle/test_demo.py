@@ -39,7 +39,8 @@ def test_demo_runs_train_promote_drift_retrain_promote(tmp_path: Path, example_c
     assert "would start the training job retail-ml-staging-product_recommender-training" in drifted
     assert out.count("promoted: retail_staging.ml.product_recommender") == 2
     assert "champion: v1 -> v2" in out
-    assert "serving: skipped: offline: no Databricks host configured" in out
+    assert ("serving endpoint retail-ml-staging-product-recommender: skipped: offline: "
+            "no Databricks host configured") in out
 
     uri = f"sqlite:///{workdir / 'mlflow.db'}"
     ctx = TaskContext.resolve(example_config, "staging", "product_recommender", tracking_uri=uri, registry_uri=uri)
