@@ -7,28 +7,17 @@ Two independent mechanisms, because either alone misses cases: the plan's own se
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from lakestack.secrets import CREDENTIAL_VALUE, SECRET_NAME
 from review.changes import Path
 
 MASK = "(sensitive)"
 
-SENSITIVE_NAME = re.compile(
-    r"token|secret|passw(or)?d|private_?key|api_?key|access_?key|plaintext|string_value|bytes_value|"
-    r"credential_value|sas_",
-    re.IGNORECASE,
-)
-
-CREDENTIAL_VALUE = re.compile(
-    r"dapi[0-9a-f]{32}|dose[0-9a-f]{32}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|"
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}",
-)
-
 
 def sensitive_name(path: Path) -> bool:
     """True when any key on the path names a secret (`client_secret`, `token_value`, `password`)."""
-    return any(isinstance(part, str) and SENSITIVE_NAME.search(part) for part in path)
+    return any(isinstance(part, str) and SECRET_NAME.search(part) for part in path)
 
 
 def marked_sensitive(path: Path, marked: frozenset[Path]) -> bool:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lakestack.secrets import SECRET_NAME
+
 TIERS = ("dev", "staging", "prod")
 Tier = Literal["dev", "staging", "prod"]
 ROLES = ("reader", "writer")
@@ -26,7 +28,6 @@ SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)", "S
 RATE_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(minute)\s+per\s+(user|endpoint)\s*$")
 QUARTZ_FIELDS = (6, 7)
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
-SECRET_OPTION = re.compile(r"(secret|token|password|access_key|sas|client_certificate)", re.I)
 # The schemas of every environment's catalog: models and features, inference tables, monitor outputs.
 MODEL_SCHEMA, INFERENCE_SCHEMA, MONITORING_SCHEMA = "ml", "inference", "monitoring"
 
@@ -313,7 +314,7 @@ class BackendConfig(Strict):
         missing = [k for k in required if k not in self.options]
         if missing:
             raise ValueError(f"backend type '{self.type}' needs options: {', '.join(missing)}")
-        secrets = [k for k in self.options if SECRET_OPTION.search(k)]
+        secrets = [k for k in self.options if SECRET_NAME.search(k)]
         if secrets:
             raise ValueError(
                 f"backend option(s) {', '.join(secrets)} hold credentials, which would be written to the synthesized "

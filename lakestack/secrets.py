@@ -1,0 +1,19 @@
+"""What a credential looks like, by name and by value: one definition for every layer that must not
+leak one (the config refuses secret backend options, the review and plan redaction mask them)."""
+
+from __future__ import annotations
+
+import re
+
+# A key naming a credential: `client_secret`, `token_value`, `password`, `sas_token`, `access_key`, ...
+SECRET_NAME = re.compile(
+    r"token|secret|passw(or)?d|private_?key|api_?key|access_?key|plaintext|string_value|bytes_value|"
+    r"credential_value|sas_?|client_certificate",
+    re.IGNORECASE,
+)
+
+# A value shaped like a credential, whatever its key: Databricks and GitHub tokens, AWS keys, PEM keys, JWTs.
+CREDENTIAL_VALUE = re.compile(
+    r"dapi[0-9a-f]{32}|dose[0-9a-f]{32}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|"
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}",
+)
