@@ -4,7 +4,7 @@ Modelled on MLOps Stacks: a training job (train -> validate -> deploy), a batch 
 scores with the `@Champion` alias, and for monitored models a monitoring job whose task unpacks the
 endpoint's payload table into the processed inference table, refreshes the quality monitor, checks
 drift against the model's threshold and starts the training job (found by its name) when it is crossed.
-Every job runs the task code in `bootstrap/tasks/` from Git at the environment's ref, on serverless
+Every job runs the task code in `lifecycle/jobs/` from Git at the environment's ref, on serverless
 job compute, as the environment's deployer service principal, and carries the managed tags by which
 the seeder finds it again.
 """
@@ -27,7 +27,7 @@ KINDS = ("training", "batch-inference", "monitoring")
 
 # The config the tasks read is the one in the Git checkout at the environment's ref, not a local copy.
 TASK_CONFIG_PATH = "infra/platform.yaml"
-TASKS_DIR = "bootstrap/tasks"
+TASKS_DIR = "lifecycle/jobs"
 TRAIN_TASK_KEY = "train"
 
 ENVIRONMENT_KEY = "lakestack"

@@ -22,7 +22,7 @@ COMMAND_MODULES = (
     "policies.cli",
     "review.cli",
     "bootstrap.cli",
-    "bootstrap.tasks.cli",
+    "lifecycle.commands.cli",
     "lakestack.plan",
 )
 

@@ -1,7 +1,7 @@
 """Tables lakestack declares in Terraform and its jobs write or read, derived from config once.
 
 The processed inference table is declared by the stacks (`databricks_sql_table`) and filled by the
-monitoring job (`bootstrap/tasks/sql.py`); the drift metrics are read by the Terraform alert and by
+monitoring job (`lifecycle/monitoring/sql.py`); the drift metrics are read by the Terraform alert and by
 the job's drift check. Both sides build from these functions, so the alert and the retraining
 decision look at the same rows and the job writes the columns Terraform declared.
 """

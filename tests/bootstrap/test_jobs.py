@@ -84,10 +84,10 @@ def test_tasks_run_the_task_files_from_git_with_config_env_and_model(example_con
 def test_batch_and_monitoring_jobs_run_their_task_files(example_config) -> None:
     files = {s.kind: [t.python_file for t in python_tasks(s)] for s in specs_of(example_config, "staging")
              if s.model == "product_recommender"}
-    assert files == {"training": ["bootstrap/tasks/train.py", "bootstrap/tasks/validate.py",
-                                  "bootstrap/tasks/deploy.py"],
-                     "batch-inference": ["bootstrap/tasks/batch_inference.py"],
-                     "monitoring": ["bootstrap/tasks/monitor.py"]}
+    assert files == {"training": ["lifecycle/jobs/train.py", "lifecycle/jobs/validate.py",
+                                  "lifecycle/jobs/deploy.py"],
+                     "batch-inference": ["lifecycle/jobs/batch_inference.py"],
+                     "monitoring": ["lifecycle/jobs/monitor.py"]}
 
 
 def test_a_git_tag_replaces_the_branch(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from bootstrap.tasks import monitor, sql
 from infra.config import PlatformConfig
+from lifecycle.monitoring import monitor, sql
 from tests.synth_json import load_stacks, resources
 
 

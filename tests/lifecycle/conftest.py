@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.train import train
 from infra.config import PlatformConfig, load_config
+from lifecycle.context import TaskContext
+from lifecycle.training.train import train
 from tests.conftest import EXAMPLE_CONFIG
 
 ENV = "staging"

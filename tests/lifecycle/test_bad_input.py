@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.tasks import registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.promote import promote
-from bootstrap.tasks.validate import main as validate_main
 from lakestack.cli import main
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
+from lifecycle.deployment.promote import promote
+from lifecycle.validation.validate import main as validate_main
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 from tests.lifecycle.conftest import ENV, MODEL, STRONG, WEAK, model_entry, write_config
 
@@ -67,9 +67,9 @@ def test_unknown_environment_from_a_task(store_uri: str, capsys: pytest.CaptureF
 
 
 def test_validate_task_runs_as_a_file_like_a_job_task(ctx: TaskContext, champion: dict[str, str]) -> None:
-    """`python bootstrap/tasks/validate.py ...` as `spark_python_task` runs it; latest version by default."""
+    """`python lifecycle/jobs/validate.py ...` as `spark_python_task` runs it; latest version by default."""
     done = subprocess.run(
-        [sys.executable, "bootstrap/tasks/validate.py", "--config", str(EXAMPLE_CONFIG), "--env", ENV,
+        [sys.executable, "lifecycle/jobs/validate.py", "--config", str(EXAMPLE_CONFIG), "--env", ENV,
          "--model", MODEL, "--mode", "dry_run"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )

@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bootstrap.tasks.batch_inference import main as batch_main
-from bootstrap.tasks.batch_inference import score
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.deploy import rollback
-from bootstrap.tasks.promote import promote
-from bootstrap.tasks.train import main as train_main
 from lakestack.errors import InputError
+from lifecycle.batch_inference.score import main as batch_main
+from lifecycle.batch_inference.score import score
+from lifecycle.context import TaskContext
+from lifecycle.deployment.deploy import rollback
+from lifecycle.deployment.promote import promote
+from lifecycle.training.train import main as train_main
 from tests.conftest import EXAMPLE_CONFIG
 from tests.lifecycle.conftest import ENV, MODEL, STRONG, WEAK
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.tasks import registry
-from bootstrap.tasks.context import TaskContext
 from infra.config import PlatformConfig
 from lakestack.cli import main
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
 from tests.conftest import EXAMPLE_CONFIG
 from tests.lifecycle.conftest import DATABRICKS_VARIABLES
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bootstrap.tasks import data, drift
 from infra.config import PlatformConfig
 from lakestack.errors import InputError
+from lifecycle.examples import generator as data
+from lifecycle.monitoring import drift
 
 THRESHOLD = 0.2
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bootstrap.jobs import build_job_specs
-from bootstrap.tasks.context import config_path
 from infra.config import PlatformConfig
+from lifecycle.context import config_path
 from tests.conftest import ROOT
 
 

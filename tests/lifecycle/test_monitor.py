@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from bootstrap.jobs import build_job_specs
-from bootstrap.tasks import sql
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.monitor import run_monitor
 from infra.config import PlatformConfig
 from lakestack.errors import InputError
+from lifecycle.context import TaskContext
+from lifecycle.monitoring import sql
+from lifecycle.monitoring.monitor import run_monitor
 from tests.fakes.jobs_api import JobsState, install_jobs_api
 from tests.fakes.monitoring_api import MonitoringState, install_monitoring_api
 from tests.fakes.server import FakeDatabricks

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from bootstrap.tasks import registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.deploy import deploy, rollback
-from bootstrap.tasks.promote import promote
-from bootstrap.tasks.validate import validate
 from lakestack.cli import main
 from lakestack.errors import InputError
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
+from lifecycle.deployment.deploy import deploy, rollback
+from lifecycle.deployment.promote import promote
+from lifecycle.validation.validate import validate
 from tests.conftest import EXAMPLE_CONFIG
 from tests.lifecycle.conftest import ENV, MODEL, STALE, STRONG, WEAK
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bootstrap.tasks.validate import Validation, judge
+from lifecycle.validation.validate import Validation, judge
 
 
 def case(value: float | None, champion: float | None, *, higher: bool = True, threshold: float | None = None,

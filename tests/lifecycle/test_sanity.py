@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bootstrap.tasks import data, registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.promote import promote
-from bootstrap.tasks.train import PIP_REQUIREMENTS, build_estimator
-from bootstrap.tasks.validate import Candidate, sanity_problem
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
+from lifecycle.deployment.promote import promote
+from lifecycle.examples import generator as data
+from lifecycle.training.train import PIP_REQUIREMENTS, build_estimator
+from lifecycle.validation.validate import Candidate, sanity_problem
 from tests.lifecycle.conftest import WEAK
 
 SAMPLE = pd.DataFrame({"x": [1.0, 2.0, 3.0]})

@@ -12,12 +12,12 @@ from pathlib import Path
 import databricks.sdk.service.serving as sdk_serving
 import pytest
 
-from bootstrap.tasks import deploy as deploy_task
-from bootstrap.tasks import registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.serving import publish
 from infra.config import PlatformConfig, load_config
 from lakestack.cli import main
+from lifecycle.context import TaskContext
+from lifecycle.deployment import deploy as deploy_task
+from lifecycle.deployment import registry
+from lifecycle.deployment.serving import publish
 from tests.fakes.server import FakeDatabricks
 from tests.fakes.serving_api import ServingState, VirtualClock, install_serving_api
 from tests.lifecycle.conftest import ENV, MODEL, STRONG, WEAK, model_entry, write_config

@@ -6,10 +6,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from bootstrap.tasks import sql
-from bootstrap.tasks.data import feature_names
 from infra.config import Environment, ModelConfig, PlatformConfig
 from infra.config.tables import REQUEST_ID_COL, processed_columns
+from lifecycle.examples.generator import feature_names
+from lifecycle.monitoring import sql
 from tests.synth_json import load_stacks, resources
 
 

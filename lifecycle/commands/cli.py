@@ -14,8 +14,8 @@ from lakestack.options import add_config_option, config_from
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from bootstrap.tasks.context import add_model_options
-    from bootstrap.tasks.serving import add_serving_timeout_option
+    from lifecycle.context import add_model_options
+    from lifecycle.deployment.serving import add_serving_timeout_option
 
     promote = subparsers.add_parser(
         "promote", help="validate a model version against the champion and deploy it if it wins",
@@ -54,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from bootstrap.tasks.context import TaskContext
-    from bootstrap.tasks.promote import promote
+    from lifecycle.context import TaskContext
+    from lifecycle.deployment.promote import promote
 
     ctx = TaskContext.from_args(args)
     result = promote(ctx, args.version, mode=args.mode, serving_timeout=args.serving_timeout)
@@ -64,8 +64,8 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from bootstrap.tasks.context import TaskContext
-    from bootstrap.tasks.deploy import rollback
+    from lifecycle.context import TaskContext
+    from lifecycle.deployment.deploy import rollback
 
     result = rollback(TaskContext.from_args(args), timeout=args.serving_timeout)
     print(result.describe())
@@ -73,7 +73,7 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bootstrap.tasks.demo import DEFAULT_WORKDIR, run_demo
+    from lifecycle.commands.demo import DEFAULT_WORKDIR, run_demo
 
     run_demo(config_from(args), args.env, args.model, args.workdir or DEFAULT_WORKDIR)
     return 0

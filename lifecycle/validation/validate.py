@@ -17,12 +17,6 @@ Modes (`validation.mode`, or `--mode`), after MLOps Stacks:
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a file by a job task: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -30,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from bootstrap.tasks import data, registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.entry import run_task, task_parser
-from bootstrap.tasks.evaluation import METRICS, evaluate
-from bootstrap.tasks.runtime import MODEL_VERSION_KEY, get_task_value
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
+from lifecycle.entry import run_task, task_parser
+from lifecycle.examples import generator as data
+from lifecycle.runtime import MODEL_VERSION_KEY, get_task_value
+from lifecycle.training.evaluation import METRICS, evaluate
 
 MODES = ("enabled", "dry_run", "disabled")
 SANITY_ROWS = 20
@@ -201,6 +196,3 @@ def _handle(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     return run_task(build_parser(), _handle, argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

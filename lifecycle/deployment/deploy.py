@@ -9,22 +9,16 @@ task exits 1. The outgoing champion is recorded (see `registry.make_champion`) f
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a file by a job task: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bootstrap.tasks import registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.entry import run_task, task_parser
-from bootstrap.tasks.serving import Connect, ServingUpdate, add_serving_timeout_option, publish, workspace_client
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
+from lifecycle.deployment.serving import Connect, ServingUpdate, add_serving_timeout_option, publish, workspace_client
+from lifecycle.entry import run_task, task_parser
 
 
 @dataclass(frozen=True)
@@ -105,6 +99,3 @@ def _handle(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     return run_task(build_parser(), _handle, argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

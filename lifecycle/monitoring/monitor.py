@@ -10,25 +10,20 @@ computed. Offline: `--drift-metrics FILE` gives the metrics, and the retraining 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a file by a job task: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import argparse
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bootstrap.tasks import drift, sql
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.entry import run_task, task_parser
-from bootstrap.tasks.runtime import on_databricks, spark_session
-from bootstrap.tasks.serving import Connect, workspace_client
 from infra.config import Environment, ModelConfig
 from lakestack.errors import InputError
+from lifecycle.context import TaskContext
+from lifecycle.deployment.serving import Connect, workspace_client
+from lifecycle.entry import run_task, task_parser
+from lifecycle.monitoring import drift, sql
+from lifecycle.runtime import on_databricks, spark_session
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -104,6 +99,3 @@ def _handle(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     return run_task(build_parser(), _handle, argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bootstrap.tasks.data import feature_names
 from infra.config import ModelConfig
 from lakestack.errors import InputError
+from lifecycle.examples.generator import feature_names
 
 REQUIRED_COLUMNS = ("window_start", "column_name", "drift_value")
 HISTOGRAM_BINS = 10

@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from bootstrap.tasks import data, drift, registry
-from bootstrap.tasks.batch_inference import score
-from bootstrap.tasks.context import TaskContext, find_model
-from bootstrap.tasks.monitor import run_monitor
-from bootstrap.tasks.promote import promote
-from bootstrap.tasks.train import describe, train
 from infra.config import PlatformConfig
 from lakestack.errors import InputError
 from lakestack.options import check_env
+from lifecycle.batch_inference.score import score
+from lifecycle.context import TaskContext, find_model
+from lifecycle.deployment import registry
+from lifecycle.deployment.promote import promote
+from lifecycle.examples import generator as data
+from lifecycle.monitoring import drift
+from lifecycle.monitoring.monitor import run_monitor
+from lifecycle.training.train import describe, train
 
 DEFAULT_WORKDIR = Path(".lakestack/demo")
 MARKER = ".lakestack-demo"

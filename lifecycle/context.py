@@ -16,15 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bootstrap.tasks.runtime import on_databricks
 from infra.config import Environment, ModelConfig, PlatformConfig, load_config
 from lakestack.errors import InputError
 from lakestack.options import add_config_option, add_env_option, check_env
+from lifecycle.runtime import on_databricks
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

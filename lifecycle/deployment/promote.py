@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.deploy import Deployment, deploy, version_label
-from bootstrap.tasks.serving import Connect, workspace_client
-from bootstrap.tasks.validate import Validation, validate
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK
+from lifecycle.context import TaskContext
+from lifecycle.deployment.deploy import Deployment, deploy, version_label
+from lifecycle.deployment.serving import Connect, workspace_client
+from lifecycle.validation.validate import Validation, validate
 
 
 @dataclass(frozen=True)

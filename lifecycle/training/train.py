@@ -1,29 +1,23 @@
 """Train task: fit the model on the generated retail data, log it to MLflow, register a new version.
 
-Run by the training job (`python bootstrap/tasks/train.py --config ... --env ... --model ...
+Run by the training job (`python lifecycle/jobs/train.py --config ... --env ... --model ...
 --data-fraction F`) and by `lakestack demo`. The version it registers is published as the job task
 value `model_version`, which the validate task reads.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a file by a job task: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bootstrap.tasks import data
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.entry import run_task, task_parser
-from bootstrap.tasks.evaluation import evaluate
-from bootstrap.tasks.runtime import MODEL_VERSION_KEY, set_task_value
 from lakestack.errors import InputError
+from lifecycle.context import TaskContext
+from lifecycle.entry import run_task, task_parser
+from lifecycle.examples import generator as data
+from lifecycle.runtime import MODEL_VERSION_KEY, set_task_value
+from lifecycle.training.evaluation import evaluate
 
 # Pinned so serving and load_model do not infer requirements (slow) or drift from what was trained.
 PIP_REQUIREMENTS = ["scikit-learn", "pandas", "numpy"]
@@ -100,6 +94,3 @@ def _handle(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     return run_task(build_parser(), _handle, argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as sk
 
-from bootstrap.tasks.data import features_of, label_name
 from infra.config import ModelConfig
+from lifecycle.examples.generator import features_of, label_name
 
 
 def _classification(model: Any, x: pd.DataFrame, y: pd.Series) -> dict[str, float]:

@@ -7,22 +7,18 @@ scores and the serving endpoint together. On Databricks the scores are appended 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a file by a job task: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from bootstrap.tasks import data, registry
-from bootstrap.tasks.context import TaskContext
-from bootstrap.tasks.entry import run_task, task_parser
-from bootstrap.tasks.runtime import on_databricks, spark_session
 from lakestack.errors import InputError
+from lifecycle.context import TaskContext
+from lifecycle.deployment import registry
+from lifecycle.entry import run_task, task_parser
+from lifecycle.examples import generator as data
+from lifecycle.runtime import on_databricks, spark_session
 
 
 def champion_uri(ctx: TaskContext) -> str:
@@ -74,6 +70,3 @@ def _handle(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     return run_task(build_parser(), _handle, argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bootstrap.tasks.runtime import on_databricks
 from infra.config import Environment, ModelConfig
 from lakestack.errors import InputError
+from lifecycle.runtime import on_databricks
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

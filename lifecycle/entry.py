@@ -10,7 +10,7 @@ from lakestack.errors import EXIT_BAD_INPUT, InputError
 
 
 def task_parser(description: str) -> argparse.ArgumentParser:
-    from bootstrap.tasks.context import add_model_options
+    from lifecycle.context import add_model_options
 
     parser = argparse.ArgumentParser(description=description)
     add_model_options(parser)

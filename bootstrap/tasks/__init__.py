@@ -1,1 +1,0 @@
-"""Task code the MLOps jobs run: train, validate, deploy, batch inference, drift check."""

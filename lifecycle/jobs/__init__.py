@@ -1,0 +1,1 @@
+"""Job entry points: thin files that Databricks job tasks run."""
