@@ -18,11 +18,11 @@ from review.changes import SOURCE_SYNTH, ResourceChange
 META_KEYS = frozenset({"//", "depends_on", "lifecycle", "provider", "provisioner", "connection", "count",
                        "for_each"})
 
-# Top-level attributes whose change makes the provider (1.99) destroy and recreate the resource: its
-# `ForceNew` schema flags, and every attribute of a resource that has no update (workspace binding,
-# permission assignment, group member). Renames the provider updates in place are not here: a catalog
-# `name` or a table `name` plans as an update (dependants whose `catalog_name` changes are replaced),
-# and a monitor's `table_name` too.
+# Top-level attributes whose change makes the provider (1.99) destroy and recreate the resource, as its
+# own plan says (tests/terraform/test_replacements.py checks every attribute the example sets against
+# the real provider). Renames the provider updates in place are not here: a catalog `name`, a table
+# `name`, a binding's `securable_name` or a workspace's `deployment_name` plan as updates (dependants
+# whose `catalog_name` changes are replaced), and a monitor's `table_name` too.
 FORCES_NEW: dict[str, frozenset[str]] = {
     "databricks_catalog": frozenset({"storage_root", "provider_name", "share_name", "connection_name"}),
     "databricks_schema": frozenset({"catalog_name", "name", "storage_root"}),
@@ -30,14 +30,13 @@ FORCES_NEW: dict[str, frozenset[str]] = {
     "databricks_model_serving": frozenset({"name", "route_optimized"}),
     "databricks_sql_table": frozenset({"catalog_name", "schema_name", "table_type", "data_source_format",
                                        "partitions", "storage_credential_name", "options"}),
-    "databricks_workspace_binding": frozenset({"securable_name", "securable_type", "catalog_name", "workspace_id",
-                                               "binding_type"}),
+    "databricks_workspace_binding": frozenset({"securable_type", "catalog_name", "workspace_id", "binding_type"}),
     "databricks_grants": frozenset({"catalog", "schema", "model", "table", "volume", "function"}),
     "databricks_permissions": frozenset({"serving_endpoint_id", "job_id", "sql_endpoint_id"}),
     "databricks_service_principal": frozenset({"application_id"}),
     "databricks_service_principal_federation_policy": frozenset({"service_principal_id"}),
-    "databricks_mws_workspaces": frozenset({"deployment_name", "aws_region", "storage_configuration_id"}),
-    "databricks_metastore_assignment": frozenset({"workspace_id"}),
+    "databricks_mws_workspaces": frozenset({"account_id", "workspace_name", "aws_region", "storage_configuration_id"}),
+    "databricks_metastore_assignment": frozenset({"workspace_id", "metastore_id"}),
     "databricks_mws_permission_assignment": frozenset({"workspace_id", "principal_id", "permissions"}),
     "databricks_group_member": frozenset({"group_id", "member_id"}),
     "terraform_data": frozenset({"triggers_replace"}),

@@ -20,6 +20,7 @@ from policies.model import PLAN, Inventory, Reference, Resource, Source, Unresol
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 CATALOG_KEYS = ("catalog_name", "catalog", "securable_name")
+REMOTE_STATE = "data.terraform_remote_state."
 
 
 def read_plan_inventory(path: Path, config: PlatformConfig, environment: str | None = None) -> Inventory:
@@ -40,7 +41,7 @@ def read_plan_inventory(path: Path, config: PlatformConfig, environment: str | N
         unknown = {} if deleted else body.get("after_unknown")
         address = str(change.get("address"))
         seen.add(address)
-        attributes = with_unknowns(values or {}, unknown or {}, references.get(address, {}), env)
+        attributes = with_unknowns(without_zero_strings(values or {}), unknown or {}, references.get(address, {}), env)
         inventory.add(_resource(change, address, env, attributes, source, actions))
     for planned in planned_resources(doc):
         address = str(planned.get("address"))
@@ -76,10 +77,29 @@ def configuration_references(doc: dict[str, Any]) -> dict[str, dict[str, list[st
     return out
 
 
+def without_zero_strings(values: Any, in_block: bool = False) -> Any:
+    """Drop the empty strings a provider plan gives unset attributes of nested blocks.
+
+    A real plan shows every attribute of a block, unset ones as "" (an `access_control` entry for a
+    group has `user_name = ""`); the synth only shows what is set. Rules read "set or not" the same way
+    from both once blocks lose those placeholders.
+    """
+    if isinstance(values, dict):
+        return {k: without_zero_strings(v, in_block) for k, v in values.items() if not (in_block and v == "")}
+    if isinstance(values, list):
+        return [without_zero_strings(v, in_block=True) for v in values]
+    return values
+
+
 def with_unknowns(values: Any, unknown: Any, references: dict[str, list[str]], env: str, key: str = "") -> Any:
     """Replace values the plan marks unknown with `Unresolved`, keeping the configured references."""
     if unknown is True:
         return Unresolved(KNOWN_AFTER_APPLY, _references(references.get(key, []), env))
+    remote = [name for name in references.get(key, []) if name.startswith(REMOTE_STATE)]
+    if remote and not isinstance(values, dict | list):
+        # A value another stack's state gives (a created workspace's id): known here, but what it names
+        # is the reference, as in the synth.
+        return Unresolved(max(remote, key=len), _references(remote, env))
     if isinstance(values, dict):
         unknown = unknown if isinstance(unknown, dict) else {}
         keys = list(values) + [k for k in unknown if k not in values]

@@ -114,14 +114,14 @@ def test_forces_new_attribute_is_a_replacement_with_its_path(tmp_path):
 
 
 def test_catalog_rename_is_an_update_in_place_and_its_dependants_are_replaced(tmp_path):
-    """The provider renames a catalog in place; grants and bindings naming it are replaced."""
+    """The provider renames a catalog in place; grants naming it are replaced, bindings follow it in place."""
     head_doc = prod_doc(databricks_catalog__catalog=catalog("retail_prod_v2"))
     base, head = pair(tmp_path, {"prod": prod_doc()}, {"prod": head_doc})
     changes = by_address(changes_from_synth(base, head))
     assert changes["databricks_catalog.catalog"].kind == "update"
     # Resources referring to the catalog's name follow it.
     assert changes["databricks_grants.grants_catalog"].kind == "replace"
-    assert changes["databricks_workspace_binding.binding_read_only_dev"].kind == "replace"
+    assert changes["databricks_workspace_binding.binding_read_only_dev"].kind == "update"
 
 
 # (type, base attributes, head attributes, kind the provider plans): ForceNew flags of provider 1.99.
