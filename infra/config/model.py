@@ -71,8 +71,8 @@ def quartz_cron(value: str) -> str:
 def environment_name(value: str) -> str:
     """Validate an environment's name; the message proposes a valid spelling."""
     if not ENVIRONMENT_NAME.match(value) or value.endswith(ACCOUNT_STACK_SUFFIX):
-        suggestion = re.sub(r"[^a-z0-9_-]", "-", value.lower()).strip("-0123456789_").removesuffix(
-            ACCOUNT_STACK_SUFFIX)[:32] or "dev"
+        suggestion = re.sub(r"[^a-z0-9_-]", "-", value.lower()).lstrip("-0123456789_").removesuffix(
+            ACCOUNT_STACK_SUFFIX)[:32].rstrip("-_") or "dev"
         raise ValueError(
             f"environment name '{value}' is not usable as a stack, endpoint and job name: use lower-case "
             "letters, digits, hyphens and underscores, starting with a letter, at most 32 characters, not ending "
@@ -114,7 +114,14 @@ def text_like(pattern: re.Pattern[str], what: str, example: str) -> AfterValidat
 UcIdentifier = Annotated[str, AfterValidator(uc_identifier)]
 EnvironmentName = Annotated[str, AfterValidator(environment_name)]
 # Ids the REST API takes as positive 64-bit integers; strict, so `true` or `"12"` are not taken for numbers.
-PositiveId = Annotated[int, Field(strict=True, gt=0, le=INT64_MAX)]
+def positive_int64(value: int) -> int:
+    if not 0 < value <= INT64_MAX:
+        raise ValueError(f"{value} is out of range: give the positive id (1 to {INT64_MAX}) the workspace shows in "
+                         "its URL (`?o=<id>`) or in the account console")
+    return value
+
+
+PositiveId = Annotated[int, Field(strict=True), AfterValidator(positive_int64)]
 QuartzCron = Annotated[str, AfterValidator(quartz_cron)]
 
 
