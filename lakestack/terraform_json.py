@@ -21,6 +21,9 @@ SYNTH_FILE = "cdk.tf.json"
 PLAN_FORMAT_MAJOR = 1
 PLAN_HINT = "produce it with `terraform show -json plan.tfplan > plan.json`"
 SYNTH_HINT = "synthesize it again with `lakestack synth --out DIR`"
+# Terraform JSON is a dozen levels deep; the readers walk it recursively, so a hostile depth is refused first.
+MAX_DEPTH = 100
+CONTAINERS = (dict, list)
 # Top-level sections of Terraform JSON that hold `<type>.<name>.<body>` objects.
 NAMED_SECTIONS = ("resource", "data")
 
@@ -32,12 +35,27 @@ def read_json(path: Path, what: str = "JSON file") -> Any:
         raise InputError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read {what} ({getattr(exc, 'strerror', None) or exc})") from None
+    too_deep = InputError(f"{path}: JSON nested deeper than {MAX_DEPTH} levels, which no {what} is")
     try:
-        return json.loads(text)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
     except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply to be a {what}") from None
+        raise too_deep from None
+    if _deeper_than(doc, MAX_DEPTH):
+        raise too_deep
+    return doc
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """Level by level, without recursion (the point is to refuse what would exhaust it)."""
+    level = [doc]
+    for _ in range(limit):
+        level = [x for v in level if type(v) in CONTAINERS
+                 for x in (v.values() if type(v) is dict else v) if type(x) in CONTAINERS]
+        if not level:
+            return False
+    return True
 
 
 def synth_stacks(synth_dir: Path) -> dict[str, dict[str, Any]]:

@@ -112,3 +112,20 @@ def test_wrong_shaped_plan_is_a_clear_error_everywhere(tmp_path, capsys, mutate,
         code, output = run(capsys, *argv)
         assert code == 2, (argv, output)
         assert message in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("depth", [150, 700, 5000])
+def test_deeply_nested_json_is_refused_before_any_reader_walks_it(tmp_path, capsys, depth):
+    deep = '{"a": ' * depth + "{}" + "}" * depth
+    doc = plan(resource_change("databricks_job.x", ["create"], None, {"name": "x", "deep": "DEEP"}))
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(doc).replace('"DEEP"', deep))
+    for argv in plan_commands(path, tmp_path):
+        code, output = run(capsys, *argv)
+        assert code == 2 and "nested deeper than 100 levels" in output, (argv, output[-300:])
+    synth = write_stack(tmp_path / "synth", {"resource": {"databricks_job": {"x": {"deep": "DEEP"}}}})
+    stack_file = synth / "stacks" / "prod" / "cdk.tf.json"
+    stack_file.write_text(stack_file.read_text().replace('"DEEP"', deep))
+    for argv in commands_reading_synth(synth, tmp_path):
+        code, output = run(capsys, *argv)
+        assert code == 2 and "nested deeper than 100 levels" in output
