@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lakestack.errors import InputError
+from lakestack.errors import InputError, key_path
 
 SYNTH_FILE = "cdk.tf.json"
 # `terraform show -json` has written format 1.x since Terraform 0.12's successor formats settled (and
@@ -163,7 +163,7 @@ class _Shape:
         self.hint = hint
 
     def error(self, at: tuple[str | int, ...], problem: str) -> InputError:
-        return InputError(f"{self.file}: {_dotted(at)}: {problem}", hint=self.hint)
+        return InputError(f"{self.file}: {key_path(at)}: {problem}", hint=self.hint)
 
     def expect(self, value: Any, kind: type, at: tuple[str | int, ...], what: str) -> Any:
         if not isinstance(value, kind):
@@ -186,13 +186,6 @@ def _kind_of(value: Any) -> str:
     if value is None:
         return "null"
     return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
-
-
-def _dotted(at: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in at:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
 
 
 def environment_of_stack(stack: str) -> str:

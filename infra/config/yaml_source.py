@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from lakestack.errors import InputError
+from lakestack.errors import InputError, key_path
 from lakestack.secrets import CREDENTIAL_VALUE
 
 PathKey = tuple[str | int, ...]
@@ -54,14 +54,6 @@ class YamlSource:
     def where(self, loc: PathKey) -> str:
         line = self.line_of(loc)
         return f"{self.path}:{line}" if line else str(self.path)
-
-
-def dotted(loc: PathKey) -> str:
-    """`("models", 0, "name")` -> `models[0].name`, the spelling every config message uses."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
 
 
 def load_yaml(path: Path) -> YamlSource:
@@ -122,7 +114,7 @@ class _Builder:
         self.active: set[int] = set()
 
     def _fatal(self, node: yaml.Node, loc: PathKey, problem: str) -> InputError:
-        return InputError(f"{self.source.path}:{node.start_mark.line + 1}: {dotted(loc)}: {problem}")
+        return InputError(f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}: {problem}")
 
     def build(self, node: yaml.Node, loc: PathKey, depth: int) -> Any:
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
@@ -153,7 +145,7 @@ class _Builder:
         return value
 
     def _check_text(self, text: str, node: yaml.Node, loc: PathKey) -> None:
-        where = f"{self.source.path}:{node.start_mark.line + 1}: {dotted(loc)}"
+        where = f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}"
         control = CONTROL_CHARACTER.search(text)
         if control:
             self.problems.append(f"{where}: control character U+{ord(control.group()):04X} in the text (remove it)")
@@ -184,7 +176,7 @@ class _Builder:
 
     def _key(self, key_node: yaml.Node, loc: PathKey) -> str | None:
         """The key as text, or None (with a problem recorded) when YAML reads it as something else."""
-        where = f"{self.source.path}:{key_node.start_mark.line + 1}: {dotted(loc)}"
+        where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
         if key_node.tag == "tag:yaml.org,2002:merge":
             self.problems.append(f"{where}: merge keys ('<<') are not supported; write the keys out, or alias "
                                  "the whole value")
