@@ -128,6 +128,18 @@ def test_hostile_terraform_json_is_refused_by_every_reader(tmp_path, capsys):
         assert_clean_exit(capsys, argv)
 
 
+def test_hostile_waiver_files_are_refused(tmp_path, capsys):
+    plan_file = write_plan(tmp_path / "prod.json", plan(
+        resource_change("databricks_catalog.catalog", ["create"], None, {"name": "retail_prod"})))
+    for name, text in {"bomb": billion_laughs(), "self": "waivers: &w [*w]\n", "list": "- 1\n",
+                       "int-key": "waivers:\n  - 1: x\n", "secret": f"waivers:\n  - reason: {PAT}\n"}.items():
+        waivers = tmp_path / f"{name}.yaml"
+        waivers.write_text(text)
+        err = assert_clean_exit(capsys, ["audit", "--config", str(EXAMPLE_CONFIG), "--plan", f"prod={plan_file}",
+                                         "--waivers", str(waivers)])
+        assert PAT not in err
+
+
 def run_console(*argv: str, path: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": path}
     script = Path(sys.executable).with_name("lakestack")
