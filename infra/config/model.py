@@ -112,6 +112,9 @@ def text_like(pattern: re.Pattern[str], what: str, example: str) -> AfterValidat
 
 
 UcIdentifier = Annotated[str, AfterValidator(uc_identifier)]
+# Group roles name Terraform resources (`group_<role>`, `workspace_assignment_<role>`), where `-` would become `_`.
+GroupRole = Annotated[str, text_like(re.compile(r"^[a-z][a-z0-9_]{0,63}$"), "a group role name (lower-case letters, "
+                                     "digits, underscores)", "data_scientists")]
 EnvironmentName = Annotated[str, AfterValidator(environment_name)]
 # Ids the REST API takes as positive 64-bit integers; strict, so `true` or `"12"` are not taken for numbers.
 def positive_int64(value: int) -> int:
@@ -469,7 +472,7 @@ class PlatformConfig(Strict):
     project: str
     account: AccountConfig
     github: GithubConfig
-    groups: dict[str, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    groups: dict[GroupRole, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     models: list[ModelConfig] = Field(default_factory=list)
     feature_tables: list[FeatureTableConfig] = Field(default_factory=list)
@@ -480,6 +483,18 @@ class PlatformConfig(Strict):
     def _project(cls, value: str) -> str:
         if not re.match(r"^[a-z][a-z0-9-]{0,39}$", value):
             raise ValueError(f"'{value}' is not a project slug (lower-case letters, digits, hyphens; max 40)")
+        return value
+
+    @field_validator("environments")
+    @classmethod
+    def _distinct_as_terraform_names(cls, value: dict[str, EnvironmentConfig]) -> dict[str, EnvironmentConfig]:
+        """Terraform names spell `-` as `_` (`binding_read_only_<env>`): `qa-1` and `qa_1` would be one resource."""
+        seen: dict[str, str] = {}
+        for name in value:
+            other = seen.setdefault(name.replace("-", "_"), name)
+            if other != name:
+                raise ValueError(f"environments '{other}' and '{name}' differ only in '-' versus '_', which "
+                                 "Terraform resource names do not tell apart; rename one")
         return value
 
     @field_validator("environments")

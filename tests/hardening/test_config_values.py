@@ -121,3 +121,16 @@ def test_names_urls_and_numbers_that_reach_the_api_are_checked(tmp_path, key, va
         node[key[-1]] = value
     text = refused(tmp_path, change)
     assert expected in text and ".".join(str(k) for k in key if not isinstance(k, int)).split(".")[-1] in text
+
+
+def test_environments_differing_only_in_hyphen_or_underscore_are_refused(tmp_path):
+    def change(data: Data) -> None:
+        data["environments"]["qa-1"] = dict(data["environments"]["dev"], catalog="retail_qa_a", tier="dev")
+        data["environments"]["qa_1"] = dict(data["environments"]["dev"], catalog="retail_qa_b", tier="dev")
+    assert "environments 'qa-1' and 'qa_1' differ only in '-' versus '_'" in refused(tmp_path, change)
+
+
+@pytest.mark.parametrize("role", ["ml-engineers", "ML", "data scientists", "1st"])
+def test_group_role_names_become_terraform_names_and_are_checked(tmp_path, role):
+    text = refused(tmp_path, lambda d: d["groups"].update({role: "some-group"}))
+    assert f"'{role}' is not a group role name" in text and f"groups.{role}:" in text
