@@ -63,3 +63,15 @@ def test_engine_error_does_not_print_a_credential_from_the_exception(example_con
 
 def test_engine_rule_is_described_and_unwaivable():
     assert audit.RULES_BY_ID["LS-ENGINE-001"].waivable is False
+
+
+def test_credential_rule_names_the_attribute_not_the_value(tmp_path, example_config):
+    pat = "dapi" + "0123456789abcdef" * 2
+    stack = compliant_stack(example_config, "dev")
+    stack.add("databricks_job", "train", name="train", tags={"note": f"token {pat}"},
+              task=[{"task_key": "a", "parameters": ["x", pat]}])
+    report = audit.run_audit(example_config, synth_dir=write_synth(tmp_path / "synth", {"dev": stack}))
+    [finding] = [f for f in report.findings if f.rule_id == "LS-SEC-003"]
+    assert finding.resource == "databricks_job.train"
+    assert "tags.note" in finding.message and "task[0].parameters[1]" in finding.message
+    assert pat not in finding.message
