@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lakestack.errors import InputError
 from lakestack.options import add_config_option, config_from
+from lakestack.preflight import require_node, require_writable_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,10 +18,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
+    config = config_from(args)  # validated before anything is written
+    require_writable_folder(args.out, what="synth output folder")
+    require_node()  # before cdktf is imported: without Node, the import itself fails
     from infra.synth import synth
 
-    config = config_from(args)  # validated before anything is written
-    files = synth(config, Path(args.out))
+    try:
+        files = synth(config, Path(args.out))
+    except OSError as exc:
+        raise InputError(f"{args.out}: cannot write the synth output ({exc.strerror or exc})") from None
     for file in files:
         print(f"synthesized {file.parent.name:<16} {file}")
     return 0

@@ -24,3 +24,11 @@ class InputError(Exception):
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+def key_path(loc: tuple[str | int, ...]) -> str:
+    """`("models", 0, "name")` -> `models[0].name`: how every message spells where in a file a problem is."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK
 from lakestack.files import write_atomically
 from lakestack.options import add_config_option, config_from
+from lakestack.preflight import require_node, require_writable_folder
 
 if TYPE_CHECKING:
     from review.report import Review
@@ -49,6 +50,9 @@ def run_plan(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     out, reports = Path(args.out), Path(args.report_dir)
+    require_writable_folder(out, what="synth output folder")
+    require_writable_folder(reports, what="report folder")
+    require_node()
 
     for file in synth(config, out):
         print(f"synthesized {file.parent.name:<16} {file}")

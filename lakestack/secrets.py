@@ -1,5 +1,6 @@
 """What a credential looks like, by name and by value: one definition for every layer that must not
-leak one (the config refuses secret backend options, the review and plan redaction mask them)."""
+leak one (the config refuses secret backend options and credential-shaped values anywhere, the audit's
+LS-SEC-003 finds them in any attribute, the review and plan redaction mask them)."""
 
 from __future__ import annotations
 

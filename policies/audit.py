@@ -7,6 +7,7 @@ The entry point the `lakestack audit` and `lakestack review` commands share. It 
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,17 +16,34 @@ from typing import TYPE_CHECKING, Any
 
 from infra.config import PlatformConfig
 from lakestack.errors import InputError
+from lakestack.secrets import CREDENTIAL_VALUE
 from policies.findings import Finding
-from policies.model import Inventory
+from policies.model import Inventory, Resource
 from policies.principals import Principals
 from policies.rules import CHECK_RULES, DRIFT_RULES
-from policies.rules.base import AnyRule, Context, DriftContext, Severity, Violation
+from policies.rules.base import AnyRule, Context, DriftContext, Rule, Scope, Severity, Violation
 from policies.waivers import META_RULES, apply_waivers, load_waivers
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-ALL_RULES: tuple[AnyRule, ...] = (*CHECK_RULES, *DRIFT_RULES, *META_RULES)
+
+def _no_check(_: object) -> Iterable[Violation]:
+    return ()
+
+
+# A rule that raises is a finding of its own, not the end of the audit: the other rules still run, the
+# report says which rule failed on which resource, and the command exits 2 (the verdict is incomplete).
+ENGINE_ERROR = Rule(
+    id="LS-ENGINE-001", title="A rule failed to run", severity=Severity.CRITICAL, resource_types=(),
+    scope=Scope.ALL,
+    rationale="A rule that fails gives no verdict; an audit that stopped there would hide every later finding, "
+              "and one that skipped it silently would pass what it never checked.",
+    remediation="The resource has a shape the rule does not expect: report it with the message; until the rule "
+                "is fixed, review the resource by hand.",
+    check=_no_check, waivable=False, sources=(),
+)
+ALL_RULES: tuple[AnyRule, ...] = (*CHECK_RULES, *DRIFT_RULES, *META_RULES, ENGINE_ERROR)
 RULES_BY_ID: dict[str, AnyRule] = {rule.id: rule for rule in ALL_RULES}
 PlanArg = str | Path | tuple[str, str | Path]
 
@@ -40,6 +58,11 @@ class AuditReport:
         """True when an unwaived finding is at or above `threshold`."""
         level = parse_severity(threshold)
         return any(not f.waived and f.severity.at_least(level) for f in self.findings)
+
+    @property
+    def engine_errors(self) -> list[Finding]:
+        """Rules that raised instead of judging: the audit is incomplete (exit code 2)."""
+        return [f for f in self.findings if f.rule_id == ENGINE_ERROR.id]
 
     @property
     def unwaived(self) -> list[Finding]:
@@ -164,7 +187,7 @@ def evaluate(config: PlatformConfig, inventory: Inventory) -> list[Finding]:
     out: list[Finding] = []
     for rule in CHECK_RULES:
         if rule.applies(env, inventory.kind):
-            out += to_findings(rule, inventory, rule.check(ctx))
+            out += run_rule(rule, ctx, inventory)
     return out
 
 
@@ -175,8 +198,41 @@ def evaluate_drift(config: PlatformConfig, declared: Inventory, live: Inventory)
     out: list[Finding] = []
     for rule in DRIFT_RULES:
         if rule.applies(env, live.kind):
-            out += to_findings(rule, live, rule.check(drift))
+            out += run_rule(rule, drift, live)
     return out
+
+
+def run_rule(rule: AnyRule, ctx: Context | DriftContext, inventory: Inventory) -> list[Finding]:
+    """The rule's findings; if it raises, those found so far plus an engine error naming the rule and resource."""
+    violations: list[Violation] = []
+    try:
+        for violation in rule.check(ctx):  # type: ignore[arg-type]
+            violations.append(violation)
+    except Exception as exc:  # any failure of one rule is reported, never fatal to the audit
+        return [*to_findings(rule, inventory, violations), engine_error(rule, inventory, exc)]
+    return to_findings(rule, inventory, violations)
+
+
+def engine_error(rule: AnyRule, inventory: Inventory, exc: Exception) -> Finding:
+    resource = _resource_being_checked(exc)
+    detail = CREDENTIAL_VALUE.sub("(sensitive)", f"{type(exc).__name__}: {exc}")
+    where = resource.address if resource else f"the {inventory.environment} inventory"
+    return Finding(
+        rule_id=ENGINE_ERROR.id, title=ENGINE_ERROR.title, severity=ENGINE_ERROR.severity,
+        environment=inventory.environment, resource=resource.address if resource else inventory.label,
+        message=f"rule {rule.id} ({rule.title}) failed on {where}: {detail}; its verdict is unknown, the other "
+                "rules ran", source=inventory.kind, stack=resource.stack if resource else "",
+        path=resource.source.path if resource else None,
+    )
+
+
+def _resource_being_checked(exc: Exception) -> Resource | None:
+    """The resource the failing rule was looking at: the innermost frame of its traceback holding one."""
+    for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        for value in frame.f_locals.values():
+            if isinstance(value, Resource):
+                return value
+    return None
 
 
 def to_findings(rule: AnyRule, inventory: Inventory, violations: Iterable[Violation]) -> list[Finding]:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lakestack.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from lakestack.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, InputError
 from lakestack.files import write_atomically
 from lakestack.options import add_config_option, add_env_option, config_from
 
@@ -69,6 +69,10 @@ def run_audit_command(args: argparse.Namespace) -> int:
         print(verdict(report, fail_on))
     else:
         sys.stdout.write(text)
+    for error in report.engine_errors:
+        print(f"error: {error.message}", file=sys.stderr)
+    if report.engine_errors:
+        return EXIT_BAD_INPUT
     return EXIT_FINDINGS if report.failed(fail_on) else EXIT_OK
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from review.changes import Path, ResourceChange, format_path
-from review.masking import MASK, must_mask
+from review.masking import masked
 
 UNKNOWN = "(known after apply)"
 ABSENT = None
@@ -73,4 +73,4 @@ def _under(path: Path, marked: frozenset[Path]) -> bool:
 def _shown(path: Path, value: Any, change: ResourceChange) -> Any:
     if value is ABSENT or value is None:
         return value
-    return MASK if must_mask(path, value, change.sensitive_paths) else value
+    return masked(value, change.sensitive_paths, path)

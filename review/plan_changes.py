@@ -13,6 +13,7 @@ from typing import Any
 from lakestack.errors import InputError
 from lakestack.terraform_json import environment_of_stack, read_plan
 from review.changes import SOURCE_PLAN, Path, ResourceChange
+from review.masking import masked_pair
 
 
 def parse_plan_argument(value: str) -> tuple[str, FilePath]:
@@ -52,18 +53,17 @@ def _change(stack: str, environment: str, entry: dict[str, Any], where: str) -> 
     if not isinstance(actions, list) or not actions or not all(isinstance(a, str) for a in actions):
         raise InputError(f"{where}: change.actions must be a non-empty list of action names")
     importing = change.get("importing")
+    before, after = masked_pair(_object(change.get("before")), _object(change.get("after")), sensitive_paths(change))
     return ResourceChange(
         stack=stack,
         environment=environment,
         address=entry["address"],
         type=str(entry.get("type", entry["address"].split(".")[0])),
         actions=tuple(actions),
-        before=_object(change.get("before")),
-        after=_object(change.get("after")),
+        before=before,
+        after=after,
         after_unknown=frozenset(marked_paths(change.get("after_unknown"))),
-        sensitive_paths=frozenset(
-            [*marked_paths(change.get("before_sensitive")), *marked_paths(change.get("after_sensitive"))]
-        ),
+        sensitive_paths=sensitive_paths(change),
         action_reason=entry.get("action_reason"),
         replace_paths=tuple(tuple(p) for p in change.get("replace_paths") or () if isinstance(p, list)),
         previous_address=entry.get("previous_address"),
@@ -74,6 +74,11 @@ def _change(stack: str, environment: str, entry: dict[str, Any], where: str) -> 
 
 def _object(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
+
+
+def sensitive_paths(change: dict[str, Any]) -> frozenset[Path]:
+    """Paths either side of a change marks sensitive; both sides are masked by both marks."""
+    return frozenset([*marked_paths(change.get("before_sensitive")), *marked_paths(change.get("after_sensitive"))])
 
 
 def marked_paths(tree: Any, prefix: Path = ()) -> Iterable[Path]:

@@ -13,6 +13,9 @@ from typing import Any
 
 from lakestack.terraform_json import environment_of_stack, synth_stacks
 from review.changes import SOURCE_SYNTH, ResourceChange
+from review.masking import masked, masked_pair
+
+NO_MARKS: frozenset[tuple[str | int, ...]] = frozenset()  # synth JSON carries no sensitivity marks
 
 # Meta-arguments and CDKTF metadata: they steer Terraform but are not attributes sent to Databricks.
 META_KEYS = frozenset({"//", "depends_on", "lifecycle", "provider", "provisioner", "connection", "count",
@@ -102,7 +105,7 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
             changes.append(ResourceChange(
                 stack=stack, environment=environment, address=address, type=rtype,
                 actions=("no-op",) if address in imports else ("create",),
-                after=attributes(body), importing_id=imports.get(address), source=SOURCE_SYNTH,
+                after=masked(attributes(body), NO_MARKS), importing_id=imports.get(address), source=SOURCE_SYNTH,
             ))
     for address, (rtype, body) in base.items():
         if address in head or address in paired_base:
@@ -110,7 +113,7 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
         protected = bool((body.get("lifecycle") or {}).get("prevent_destroy"))
         changes.append(ResourceChange(
             stack=stack, environment=environment, address=address, type=rtype, actions=("delete",),
-            before=attributes(body), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
+            before=masked(attributes(body), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
             notes=(UNPROTECTED_NOTE,) if protected else (),
         ))
     return changes
@@ -126,6 +129,7 @@ def _compare(stack: str, environment: str, address: str, rtype: str, base_body: 
         actions: tuple[str, ...] = ("delete", "create")
     else:
         actions = ("update",) if changed else ("no-op",)
+    before, after = masked_pair(before, after, NO_MARKS)  # decided on raw values, kept masked
     return ResourceChange(
         stack=stack, environment=environment, address=address, type=rtype, actions=actions,
         before=before, after=after, action_reason=REASON_FORCES_NEW if forcing else None,

@@ -54,7 +54,8 @@ def _dotted(loc: PathKey) -> str:
 
 def _describe(error: dict[str, Any], source: YamlSource) -> str:
     """Turn one pydantic error into `file:line: key: message`, with a did-you-mean for unknown keys."""
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
+    loc = tuple(p for p in error["loc"]
+                if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal[")))))
     kind = error["type"]
     where = source.where(loc)
     if kind == "extra_forbidden":

@@ -8,9 +8,9 @@ DESIGN.md section 3: extend, don't rename.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from lakestack.secrets import SECRET_NAME
 
@@ -27,6 +27,22 @@ MONITOR_GRANULARITIES = (
 SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)", "STRING", "BOOLEAN", "DATE", "TIMESTAMP")
 RATE_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(minute)\s+per\s+(user|endpoint)\s*$")
 QUARTZ_FIELDS = (6, 7)
+# Workspace ids, rate-limit calls: the REST API reads them as signed 64-bit integers.
+INT64_MAX = 2**63 - 1
+# An environment's name becomes a stack name, a folder, part of endpoint and job names and an OIDC subject:
+# lower-case letters, digits, hyphens and underscores only, so it is valid in every one of them.
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+ACCOUNT_STACK_SUFFIX = "-account"
+ENDPOINT_NAME_MAX = 63
+# Git branch or tag names as jobs check them out: no spaces, no control characters, no `..`.
+GIT_REF = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+# Storage URLs Unity Catalog accepts for a managed location.
+STORAGE_URL = re.compile(r"^(s3|abfss|gs|r2)://[^\s/]+(/[^\s]*)?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DATABRICKS_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+WAREHOUSE_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?/?$")
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
 # The schemas of every environment's catalog: models and features, inference tables, monitor outputs.
 MODEL_SCHEMA, INFERENCE_SCHEMA, MONITORING_SCHEMA = "ml", "inference", "monitoring"
@@ -52,7 +68,63 @@ def quartz_cron(value: str) -> str:
     return value
 
 
+def environment_name(value: str) -> str:
+    """Validate an environment's name; the message proposes a valid spelling."""
+    if not ENVIRONMENT_NAME.match(value) or value.endswith(ACCOUNT_STACK_SUFFIX):
+        suggestion = re.sub(r"[^a-z0-9_-]", "-", value.lower()).lstrip("-0123456789_").removesuffix(
+            ACCOUNT_STACK_SUFFIX)[:32].rstrip("-_") or "dev"
+        raise ValueError(
+            f"environment name '{value}' is not usable as a stack, endpoint and job name: use lower-case "
+            "letters, digits, hyphens and underscores, starting with a letter, at most 32 characters, not ending "
+            f"in '{ACCOUNT_STACK_SUFFIX}' (for example '{suggestion}')"
+        )
+    return value
+
+
+def three_level_name(value: str) -> str:
+    """`catalog.schema.table`, each part a Unity Catalog identifier."""
+    parts = value.split(".")
+    if len(parts) != 3 or not all(UC_IDENTIFIER.match(p) for p in parts):
+        raise ValueError(f"'{value}' is not a table name catalog.schema.table (lower-case identifiers)")
+    return value
+
+
+def unique_names(items: list[Any], what: str) -> list[Any]:
+    """Refuse two items of one list with the same `name`: the platform creates one object per name."""
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.name in first:
+            raise ValueError(f"{what} '{item.name}' is declared twice ([{first[item.name]}] and [{index}]); "
+                             "names must be unique: rename or remove one")
+        first[item.name] = index
+    return items
+
+
+def text_like(pattern: re.Pattern[str], what: str, example: str) -> AfterValidator:
+    """A validator refusing text that does not match `pattern`, saying what was expected."""
+
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"'{value}' is not {what} (for example '{example}')")
+        return value
+
+    return AfterValidator(check)
+
+
 UcIdentifier = Annotated[str, AfterValidator(uc_identifier)]
+# Group roles name Terraform resources (`group_<role>`, `workspace_assignment_<role>`), where `-` would become `_`.
+GroupRole = Annotated[str, text_like(re.compile(r"^[a-z][a-z0-9_]{0,63}$"), "a group role name (lower-case letters, "
+                                     "digits, underscores)", "data_scientists")]
+EnvironmentName = Annotated[str, AfterValidator(environment_name)]
+# Ids the REST API takes as positive 64-bit integers; strict, so `true` or `"12"` are not taken for numbers.
+def positive_int64(value: int) -> int:
+    if not 0 < value <= INT64_MAX:
+        raise ValueError(f"{value} is out of range: give the positive id (1 to {INT64_MAX}) the workspace shows in "
+                         "its URL (`?o=<id>`) or in the account console")
+    return value
+
+
+PositiveId = Annotated[int, Field(strict=True), AfterValidator(positive_int64)]
 QuartzCron = Annotated[str, AfterValidator(quartz_cron)]
 
 
@@ -82,17 +154,30 @@ def monitor_output_tables(output_schema: str, monitored_table: str) -> tuple[str
     return f"{output_schema}.{table}_profile_metrics", f"{output_schema}.{table}_drift_metrics"
 
 
+def endpoint_name(project: str, environment: str, model: str) -> str:
+    """Serving endpoint names allow letters, digits, hyphens and underscores, up to 63 characters (checked at load)."""
+    return f"{project}-{environment}-{model}".replace("_", "-")
+
+
 class Strict(BaseModel):
     """Base for every config object: immutable, unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class AccountConfig(Strict):
-    account_id: str = Field(min_length=1)
+    account_id: Annotated[str, text_like(DATABRICKS_ID, "an account id", "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9")]
     host: str = "https://accounts.cloud.databricks.com"
-    metastore_id: str = Field(min_length=1)
+    metastore_id: Annotated[str, text_like(DATABRICKS_ID, "a metastore id", "5b6c7d8e-9f01-4a2b-8c3d-4e5f6a7b8c9d")]
     cloud: Literal["aws", "azure", "gcp"] = "aws"
+
+    @field_validator("host")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not HTTPS_URL.match(value):
+            raise ValueError(f"'{value}' is not an https URL of an accounts console "
+                             "(for example 'https://accounts.cloud.databricks.com')")
+        return value.rstrip("/")
 
 
 class GithubConfig(Strict):
@@ -117,7 +202,7 @@ class NotificationsConfig(Strict):
     @classmethod
     def _emails(cls, value: list[str]) -> list[str]:
         for email in value:
-            if "@" not in email:
+            if not EMAIL.match(email):
                 raise ValueError(f"'{email}' is not an email address")
         return value
 
@@ -157,11 +242,15 @@ class ServingConfig(Strict):
     @classmethod
     def _rate_limits(cls, value: list[str]) -> list[str]:
         for item in value:
-            if not RATE_LIMIT.match(item):
+            match = RATE_LIMIT.match(item)
+            if not match:
                 raise ValueError(
                     f"rate limit '{item}' does not parse; write '<calls>/minute per user' or "
                     "'<calls>/minute per endpoint', for example '100/minute per user'"
                 )
+            if not 1 <= int(match.group(1)) <= INT64_MAX:
+                raise ValueError(f"rate limit '{item}': calls must be between 1 and {INT64_MAX} (the API's range); "
+                                 "remove the limit to allow unlimited calls")
         return value
 
     def parsed_rate_limits(self) -> list[tuple[int, str, str]]:
@@ -183,7 +272,7 @@ class MonitorConfig(Strict):
     schedule: QuartzCron = "0 0 6 * * ?"
     timezone: str = "UTC"
     slicing_exprs: list[str] = Field(default_factory=list)
-    baseline_table: str | None = None
+    baseline_table: Annotated[str, AfterValidator(three_level_name)] | None = None
 
 
 class ModelConfig(Strict):
@@ -199,6 +288,11 @@ class ModelConfig(Strict):
     validation: ValidationConfig | None = None
     serving: ServingConfig | None = None
     monitor: MonitorConfig | None = None
+
+    @field_validator("features")
+    @classmethod
+    def _unique_features(cls, value: list[FeatureColumn]) -> list[FeatureColumn]:
+        return unique_names(value, "feature")
 
     @model_validator(mode="after")
     def _monitor_needs_label(self) -> ModelConfig:
@@ -232,6 +326,11 @@ class FeatureTableConfig(Strict):
     granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
     columns: list[FeatureColumn] = Field(min_length=1)
 
+    @field_validator("columns")
+    @classmethod
+    def _unique_columns(cls, value: list[FeatureColumn]) -> list[FeatureColumn]:
+        return unique_names(value, "column")
+
     @model_validator(mode="after")
     def _time_series_needs_timestamp(self) -> FeatureTableConfig:
         if self.profile == "time_series" and not self.timestamp_col:
@@ -241,7 +340,7 @@ class FeatureTableConfig(Strict):
 
 class ExistingWorkspace(Strict):
     host: str
-    workspace_id: int
+    workspace_id: PositiveId
 
     @field_validator("host")
     @classmethod
@@ -273,7 +372,7 @@ class WorkspaceConfig(Strict):
     """Either attach to an existing workspace (`host` + `workspace_id`) or `create` one."""
 
     host: str | None = None
-    workspace_id: int | None = None
+    workspace_id: PositiveId | None = None
     create: WorkspaceCreate | None = None
 
     @model_validator(mode="after")
@@ -327,16 +426,17 @@ class BackendConfig(Strict):
 class DeployerConfig(Strict):
     """The environment's CI/CD service principal."""
 
-    display_name: str | None = None
+    display_name: str | None = Field(default=None, min_length=1, max_length=255)
     member_of: list[str] = Field(default_factory=list)
-    github_environment: str | None = None
+    # GitHub environment names go into the OIDC subject `repo:<owner>/<repo>:environment:<name>`.
+    github_environment: Annotated[str, text_like(GITHUB_ENVIRONMENT, "a GitHub environment name", "prod")] | None = None
 
 
 class JobsConfig(Strict):
     """How bootstrap seeds the MLOps jobs in this environment."""
 
-    git_branch: str | None = None
-    git_tag: str | None = None
+    git_branch: Annotated[str, text_like(GIT_REF, "a git branch name", "main")] | None = None
+    git_tag: Annotated[str, text_like(GIT_REF, "a git tag name", "v1.2.0")] | None = None
     training_schedule: QuartzCron = "0 0 3 ? * MON"
     batch_inference_schedule: QuartzCron = "0 0 5 * * ?"
     monitoring_schedule: QuartzCron = "0 0 7 * * ?"
@@ -356,12 +456,12 @@ class EnvironmentConfig(Strict):
     tier: Tier | None = None
     workspace: WorkspaceConfig
     catalog: UcIdentifier
-    storage_root: str | None = None
+    storage_root: Annotated[str, text_like(STORAGE_URL, "a storage URL", "s3://bucket/prefix")] | None = None
     access: dict[str, Role] = Field(default_factory=dict)
     read_only_from: list[str] = Field(default_factory=list)
     serving: bool | list[str] | None = None  # True/False for every served model, or the names to serve
     monitoring: bool | None = None
-    warehouse_id: str | None = None
+    warehouse_id: Annotated[str, text_like(WAREHOUSE_ID, "a SQL warehouse id", "1234567890abcdef")] | None = None
     backend: BackendConfig = Field(default_factory=BackendConfig)
     deployer: DeployerConfig = Field(default_factory=DeployerConfig)
     jobs: JobsConfig = Field(default_factory=JobsConfig)
@@ -372,17 +472,43 @@ class PlatformConfig(Strict):
     project: str
     account: AccountConfig
     github: GithubConfig
-    groups: dict[str, str] = Field(min_length=1)
+    groups: dict[GroupRole, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     models: list[ModelConfig] = Field(default_factory=list)
     feature_tables: list[FeatureTableConfig] = Field(default_factory=list)
-    environments: dict[str, EnvironmentConfig] = Field(min_length=1)
+    environments: dict[EnvironmentName, EnvironmentConfig] = Field(min_length=1)
 
     @field_validator("project")
     @classmethod
     def _project(cls, value: str) -> str:
         if not re.match(r"^[a-z][a-z0-9-]{0,39}$", value):
             raise ValueError(f"'{value}' is not a project slug (lower-case letters, digits, hyphens; max 40)")
+        return value
+
+    @field_validator("environments")
+    @classmethod
+    def _distinct_as_terraform_names(cls, value: dict[str, EnvironmentConfig]) -> dict[str, EnvironmentConfig]:
+        """Terraform names spell `-` as `_` (`binding_read_only_<env>`): `qa-1` and `qa_1` would be one resource."""
+        seen: dict[str, str] = {}
+        for name in value:
+            other = seen.setdefault(name.replace("-", "_"), name)
+            if other != name:
+                raise ValueError(f"environments '{other}' and '{name}' differ only in '-' versus '_', which "
+                                 "Terraform resource names do not tell apart; rename one")
+        return value
+
+    @field_validator("environments")
+    @classmethod
+    def _endpoint_names_fit(cls, value: dict[str, EnvironmentConfig], info: ValidationInfo) -> dict[str, Any]:
+        """`<project>-<env>-<model>` names a serving endpoint; cut to the limit, two models could share one."""
+        project, models = info.data.get("project"), info.data.get("models") or []
+        for env in value if project else ():
+            for model in models:
+                name = endpoint_name(project, env, model.name)
+                if len(name) > ENDPOINT_NAME_MAX and model.serving is not None:
+                    raise ValueError(f"serving endpoint name '{name}' of model '{model.name}' in environment "
+                                     f"'{env}' is longer than {ENDPOINT_NAME_MAX} characters; shorten the "
+                                     "project, environment or model name")
         return value
 
     # Accessors that resolve defaults, so no layer re-derives them differently.
@@ -521,8 +647,7 @@ class Environment:
         return self.platform.groups[role]
 
     def endpoint_name(self, model: ModelConfig) -> str:
-        # Serving endpoint names allow letters, digits, hyphens and underscores, up to 63 characters.
-        return f"{self.platform.project}-{self.name}-{model.name}".replace("_", "-")[:63]
+        return endpoint_name(self.platform.project, self.name, model.name)
 
     def model_full_name(self, model: ModelConfig) -> str:
         return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}"

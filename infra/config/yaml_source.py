@@ -1,24 +1,38 @@
-"""YAML loading that remembers where every key came from.
+"""YAML loading that remembers where every key came from, and refuses what YAML allows but a config must not hold.
 
 PyYAML's safe loader forgets line numbers and silently keeps the last of two duplicate keys;
 config errors must name the line, so we compose the node tree ourselves and record the line
-of each mapping key and sequence item by its path.
+of each mapping key and sequence item by its path. Building the tree ourselves is also where the
+file's structure is bounded: aliases may not expand without limit (a "billion laughs" file) or
+refer to themselves, nesting stays shallow, keys are strings, strings hold no control characters
+and no value shaped like a credential (it would be written into every synthesized stack).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lakestack.errors import InputError
+from lakestack.errors import InputError, key_path
+from lakestack.secrets import CREDENTIAL_VALUE
 
 PathKey = tuple[str | int, ...]
 
 # libyaml's parser when PyYAML was built with it (about 3x faster on large platforms), same node marks.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# A platform file is a few levels deep; anything deeper is a mistake or an attack on the builder's stack.
+MAX_DEPTH = 40
+# Nodes that aliases may add beyond the file's own: generous for shared blocks, fatal for alias bombs.
+MAX_ALIAS_NODES = 100_000
+CONFIG_HINT = "pass --config PATH to a platform YAML file"
+STRING_TAG = "tag:yaml.org,2002:str"
+# C0 and C1 control characters, DEL; tab, newline and carriage return are ordinary text.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -43,24 +57,23 @@ class YamlSource:
 
 
 def load_yaml(path: Path) -> YamlSource:
-    """Read `path` into a YamlSource; syntax errors and duplicate keys become InputError."""
+    """Read `path` into a YamlSource; syntax errors, unsafe structure and duplicate keys become InputError."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found", hint="pass --config PATH to a platform YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read file ({exc})") from None
-    try:
-        node = yaml.compose(text, Loader=SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: invalid YAML: {exc}") from None
+        raise InputError(f"{path}: file not found", hint=CONFIG_HINT) from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file", hint=CONFIG_HINT) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                         "save the file as UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    node = _compose(path, text)
     builder = _Builder(YamlSource(path=path, data=None))
     try:
-        builder.source.data = builder.build(node, ()) if node is not None else None
+        builder.source.data = builder.build(node, (), 0) if node is not None else None
     finally:
         builder.loader.dispose()
     if builder.problems:
@@ -68,29 +81,89 @@ def load_yaml(path: Path) -> YamlSource:
     return builder.source
 
 
+def _compose(path: Path, text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=SafeLoader)
+    except yaml.reader.ReaderError as exc:
+        # Raised on raw control characters and carries an offset, not a line.
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise InputError(f"{path}:{line}: control character U+{exc.character:04X} in the file "
+                         "(remove it; write \\t or \\n escapes inside double quotes if you mean them)") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{line}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: invalid YAML: {exc}") from None
+
+
 class _Builder:
-    """Turns a composed node tree into dicts, lists and scalars, recording lines as it goes."""
+    """Turns a composed node tree into dicts, lists and scalars, recording lines as it goes.
+
+    The composed tree shares one node per anchor, so the builder sees every alias use: it counts
+    what aliases add, and a node met again while still being built is an alias to itself.
+    """
 
     def __init__(self, source: YamlSource) -> None:
         self.source = source
         self.problems: list[str] = []
         # The safe loader's own constructor resolves scalars (ints, bools, floats, nulls, dates).
         self.loader = SafeLoader("")
+        self.built = 0
+        self.distinct: set[int] = set()
+        self.active: set[int] = set()
 
-    def build(self, node: yaml.Node, loc: PathKey) -> Any:
+    def _fatal(self, node: yaml.Node, loc: PathKey, problem: str) -> InputError:
+        return InputError(f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}: {problem}")
+
+    def build(self, node: yaml.Node, loc: PathKey, depth: int) -> Any:
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        if id(node) in self.active:
+            raise self._fatal(node, loc, "an alias refers to the block that contains it, which would never end "
+                                         "(point the alias at a block outside itself)")
+        if depth > MAX_DEPTH:
+            raise self._fatal(node, loc, f"nested deeper than {MAX_DEPTH} levels (a platform file needs a few)")
+        self.built += 1
+        self.distinct.add(id(node))
+        if self.built - len(self.distinct) > MAX_ALIAS_NODES:
+            raise self._fatal(node, loc, f"aliases expand the file by more than {MAX_ALIAS_NODES:,} values "
+                                         "(write the repeated blocks out, or alias fewer of them)")
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, loc)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, loc, depth)
+            return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
 
-    def _mapping(self, node: yaml.MappingNode, loc: PathKey) -> dict[str, Any]:
+    def _scalar(self, node: yaml.ScalarNode, loc: PathKey) -> Any:
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, str):
+            self._check_text(value, node, loc)
+        return value
+
+    def _check_text(self, text: str, node: yaml.Node, loc: PathKey) -> None:
+        where = f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}"
+        control = CONTROL_CHARACTER.search(text)
+        if control:
+            self.problems.append(f"{where}: control character U+{ord(control.group()):04X} in the text (remove it)")
+        if CREDENTIAL_VALUE.search(text):
+            self.problems.append(
+                f"{where}: holds a value shaped like a credential (a token, key or private key); remove it: "
+                "credentials never go in the config, where every synthesized stack would carry them "
+                "(give them through environment variables or a secret scope)"
+            )
+
+    def _mapping(self, node: yaml.MappingNode, loc: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(self.loader.construct_object(key_node, deep=True))
-            child = (*loc, key)
             line = key_node.start_mark.line + 1
+            key = self._key(key_node, loc)
+            if key is None:
+                continue
+            child = (*loc, key)
             if key in out:
                 self.problems.append(
                     f"{self.source.path}:{line}: duplicate key '{key}' "
@@ -98,5 +171,23 @@ class _Builder:
                 )
                 continue
             self.source.lines[child] = line
-            out[key] = self.build(value_node, child)
+            out[key] = self.build(value_node, child, depth + 1)
         return out
+
+    def _key(self, key_node: yaml.Node, loc: PathKey) -> str | None:
+        """The key as text, or None (with a problem recorded) when YAML reads it as something else."""
+        where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            self.problems.append(f"{where}: merge keys ('<<') are not supported; write the keys out, or alias "
+                                 "the whole value")
+            return None
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STRING_TAG:
+            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
+            kind = key_node.tag.rsplit(":", 1)[-1]
+            self.problems.append(f"{where}: key {shown!s} is not text (YAML reads it as {kind}); keys must be "
+                                 f"strings: quote it, as '{shown}'" if isinstance(key_node, yaml.ScalarNode)
+                                 else f"{where}: a key is {shown}; keys must be strings")
+            return None
+        key = str(key_node.value)
+        self._check_text(key, key_node, loc)
+        return key

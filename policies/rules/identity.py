@@ -4,8 +4,10 @@ long-lived tokens, no workspace open to all IPs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from policies.model import LIVE, PLAN, SYNTH, literal
+from lakestack.secrets import CREDENTIAL_VALUE
+from policies.model import LIVE, PLAN, SYNTH, Unresolved, literal
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
 from policies.rules.common import env_key
@@ -44,6 +46,29 @@ def no_long_lived_secrets(ctx: Context) -> Iterator[Violation]:
     for resource in ctx.inventory.of_type(*SECRET_TYPES):
         yield Violation(resource, f"{resource.type} '{resource.name}' in {ctx.env.name} puts a long-lived "
                                   "credential in Terraform state")
+
+
+def no_credential_values(ctx: Context) -> Iterator[Violation]:
+    """Every string attribute of every resource, at any depth: a credential pasted anywhere (a description,
+    a tag, a job parameter) lands in state, plans and reviews just like a token resource would."""
+    for resource in ctx.inventory.resources:
+        paths = [path for path, text in string_attributes(resource.attributes) if CREDENTIAL_VALUE.search(text)]
+        if paths:
+            yield Violation(resource, f"{resource.address} in {ctx.env.name} holds a value shaped like a credential "
+                                      f"(a token, key or private key) in {', '.join(paths)}; the value is not "
+                                      "shown here")
+
+
+def string_attributes(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted path, text) of every string inside `value`, expressions included."""
+    if isinstance(value, str | Unresolved):
+        yield path, str(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from string_attributes(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from string_attributes(item, f"{path}[{index}]")
 
 
 def no_personal_access_tokens(ctx: Context) -> Iterator[Violation]:
@@ -105,6 +130,19 @@ RULES = (
         check=no_long_lived_secrets,
         waivable=False,
         sources=(SYNTH, PLAN),
+    ),
+    Rule(
+        id="LS-SEC-003",
+        title="No credential-shaped value in any attribute",
+        severity=Severity.CRITICAL,
+        resource_types=("every resource type",),
+        scope=Scope.ALL,
+        rationale="A token or key pasted into any string (a description, a tag, a job parameter, a backend "
+                  "option) is written to the synthesized JSON, the plan, the state and every review of them.",
+        remediation="Remove the value; revoke the credential, since it has already been written down; give "
+                    "credentials through environment variables, a secret scope or OIDC federation.",
+        check=no_credential_values,
+        waivable=False,
     ),
     Rule(
         id="LS-SEC-002",

@@ -28,6 +28,7 @@ from tests.policies.fixtures import (
 )
 
 Mutation = Callable[[Stack, PlatformConfig], None]
+PAT = "dapi" + "0123456789abcdef" * 2
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,11 @@ CASES = [
          add("databricks_obo_token", "ci", application_id=DEPLOYER)),
     Case("sp-secret-staging", "LS-SEC-001", "staging", "databricks_service_principal_secret.ci",
          add("databricks_service_principal_secret", "ci", service_principal_id="42")),
+    Case("pat-in-job-parameter-prod", "LS-SEC-003", "prod", "databricks_job.train",
+         add("databricks_job", "train", name="train", parameters=[{"name": "p", "default": "x"},
+                                                                  {"name": "q", "default": PAT}])),
+    Case("aws-key-in-description-dev", "LS-SEC-003", "dev", "databricks_job.notes",
+         add("databricks_job", "notes", name="notes", description="key AKIA" + "ABCDEFGHIJKLMNOP")),
     Case("local-state-prod", "LS-STATE-001", "prod", "terraform_backend.local",
          lambda stack, config: stack.terraform.update(backend=LOCAL_STATE), in_plan=False),
     Case("open-ip-list-dev", "LS-NET-001", "dev", "databricks_ip_access_list.office",
@@ -228,7 +234,8 @@ def test_rule_metadata_is_complete() -> None:
 
 def test_secrets_and_prod_destroy_rules_cannot_be_waived() -> None:
     assert not RULES_BY_ID["LS-SEC-001"].waivable and not RULES_BY_ID["LS-PROT-002"].waivable
-    assert all(rule.waivable for rule in CHECK_RULES if rule.id not in ("LS-SEC-001", "LS-PROT-002"))
+    assert not RULES_BY_ID["LS-SEC-003"].waivable
+    assert all(rule.waivable for rule in CHECK_RULES if rule.id not in ("LS-SEC-001", "LS-SEC-003", "LS-PROT-002"))
     assert not RULES_BY_ID["LS-WAIVER-001"].waivable  # a waiver finding is fixed in the waiver file
 
 
