@@ -57,6 +57,22 @@ class Review:
     risks: tuple[Risk, ...] = ()
     audit: AuditResult | None = None
     kinds: tuple[str, ...] = field(default=KINDS)
+    causes: dict[str, list[str]] = field(default_factory=dict)  # environment -> changes in config words
+    commit: str | None = None
+    run_url: str | None = None
+    picture: str = ""  # mermaid source of who reads and writes what
+    workspaces: dict[str, str] = field(default_factory=dict)  # workspace id -> environment name
+
+    def workspace_name(self, environment: str, workspace_id: str) -> str:
+        """Bindings by environment name: a known id, or a reference to the workspace this stack creates."""
+        if workspace_id in self.workspaces:
+            return self.workspaces[workspace_id]
+        return f"{environment} (created)" if "${" in workspace_id else f"id {workspace_id}"
+
+    @property
+    def environments(self) -> list[str]:
+        """Environments in matrix order (prod first), each once."""
+        return list(dict.fromkeys(s.environment for s in self.stacks))
 
     @property
     def level(self) -> str:
@@ -78,7 +94,11 @@ class Review:
 
 
 def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierOf,
-                 audit: AuditResult | None = None) -> Review:
+                 audit: AuditResult | None = None, *, extra_risks: Iterable[Risk] = (),
+                 causes: dict[str, list[str]] | None = None, commit: str | None = None,
+                 run_url: str | None = None, picture: str = "",
+                 workspaces: dict[str, str] | None = None) -> Review:
+    """`extra_risks` come from outside the change model (the base config, plan matching); they rank first."""
     ordered = sorted(changes, key=lambda c: (_stack_key(c.stack, tier_of), KIND_ORDER.index(c.kind)
                                              if c.kind in KIND_ORDER else len(KIND_ORDER), c.address))
     grants = grant_changes(ordered, tier_of)
@@ -91,9 +111,15 @@ def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierO
         tier_of=tier_of,
         grants=tuple(grants),
         bindings=tuple(bindings),
-        risks=tuple(risks(ordered, grants, bindings, tier_of)),
+        risks=tuple(sorted((*extra_risks, *risks(ordered, grants, bindings, tier_of)),
+                           key=lambda r: LEVELS.index(r.level))),
         audit=audit,
         kinds=kinds,
+        causes=dict(causes or {}),
+        commit=commit,
+        run_url=run_url,
+        picture=picture,
+        workspaces=dict(workspaces or {}),
     )
 
 
