@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: venv plan test lint demo bench node clean
+.PHONY: venv plan test lint lint-workflows demo bench node clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,20 @@ test: $(STAMP) node_modules/.installed
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## The workflow linters, from their registries (pip and the Go module proxy; both cached), then a run on .github/.
+ACTIONLINT_VERSION := v1.7.12
+ZIZMOR_VERSION := 1.32.0
+TOOLS := .lakestack/tools
+$(TOOLS)/bin/actionlint:
+	GOBIN=$(abspath $(TOOLS)/bin) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+$(BIN)/zizmor: $(STAMP)
+	$(BIN)/pip install --quiet zizmor==$(ZIZMOR_VERSION)
+
+lint-workflows: $(TOOLS)/bin/actionlint $(BIN)/zizmor
+	$(TOOLS)/bin/actionlint -shellcheck= -pyflakes=
+	$(BIN)/zizmor --offline --no-progress .github/
 
 ## The model lifecycle end to end on a local MLflow store.
 demo: $(STAMP)

@@ -59,6 +59,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gate.add_argument("--summary", metavar="FILE", help="also append the verdict here (e.g. $GITHUB_STEP_SUMMARY)")
     gate.set_defaults(handler=run_gate)
 
+    saved = subparsers.add_parser(
+        "saved-plan",
+        help="record the commit and state a saved plan was made from, or check them before applying it",
+        description="record: write STACK's plan record (commit, state lineage and serial from `terraform state "
+                    "pull` output). check: exit 1, saying why, when the record does not match this commit and state.",
+    )
+    saved.add_argument("action", choices=("record", "check"))
+    saved.add_argument("--stack", required=True)
+    saved.add_argument("--commit", required=True, metavar="SHA")
+    saved.add_argument("--state", metavar="FILE", help="`terraform state pull` output (empty: no state yet)")
+    saved.add_argument("--record", required=True, metavar="FILE", help="the plan record to write or check")
+    saved.set_defaults(handler=run_saved_plan)
+
     redact = subparsers.add_parser(
         "redact-plan",
         help="copy a `terraform show -json` plan without secrets (for CI artifacts)",
@@ -136,3 +149,18 @@ def run_redact(args: argparse.Namespace) -> int:
 
     write_output(json.dumps(redact_plan(read_plan(Path(args.plan)))), args.output, what="redacted plan")
     return EXIT_OK
+
+
+def run_saved_plan(args: argparse.Namespace) -> int:
+    import sys
+
+    from review.saved_plan import read_record, record, refusals
+
+    state = Path(args.state) if args.state else None
+    if args.action == "record":
+        write_output(record(args.stack, args.commit, state).to_json(), args.record, what="plan record")
+        return EXIT_OK
+    problems = refusals(read_record(Path(args.record)), stack=args.stack, commit=args.commit, state_file=state)
+    for problem in problems:
+        print(f"refused: {problem}", file=sys.stderr)
+    return EXIT_FINDINGS if problems else EXIT_OK
