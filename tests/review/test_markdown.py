@@ -56,8 +56,10 @@ def test_attribute_changes_are_diff_blocks_with_whole_values(tmp_path, example_c
     from tests.review.conftest import stack_doc, write_synth
 
     query = "SELECT " + ", ".join(f"column_{i}" for i in range(40)) + "\nFROM t"
-    base = write_synth(tmp_path / "base", {"prod": stack_doc({"databricks_alert_v2": {"a": {"query_text": "SELECT 1"}}})})
-    head = write_synth(tmp_path / "head", {"prod": stack_doc({"databricks_alert_v2": {"a": {"query_text": query}}})})
+    def alert(text):
+        return {"prod": stack_doc({"databricks_alert_v2": {"a": {"query_text": text}}})}
+
+    base, head = write_synth(tmp_path / "base", alert("SELECT 1")), write_synth(tmp_path / "head", alert(query))
     text = render_markdown(review_of(example_config, base_dir=base, head_dir=head, audit=False))
     block = text[text.index("```diff"):]
     assert "- query_text = SELECT 1" in block
