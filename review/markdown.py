@@ -267,12 +267,12 @@ def _grant_list(grant: GrantChange) -> str:
 
 
 def _bindings(review: Review) -> Section:
-    items = [_binding_line(b, review) for b in review.bindings]
+    items = [_binding_line(b) for b in review.bindings]
     return Section("### Workspace bindings\n\n" if items else "", items, "\n" if items else "")
 
 
-def _binding_line(binding: BindingChange, review: Review) -> str:
-    workspace = review.workspace_name(binding.environment, binding.workspace_id)
+def _binding_line(binding: BindingChange) -> str:
+    workspace = binding.workspace or binding.workspace_id
     before, after = binding.binding_before, binding.binding_after
     what = {"create": f"bound {after}", "delete": f"unbound (was {before})"}.get(binding.kind, f"{before} -> {after}")
     return f"- **{binding.environment}** {_inline(binding.securable)} in the {workspace} workspace: {what}\n"

@@ -13,7 +13,16 @@ from infra.config.model import TIERS
 from lakestack.terraform_json import environment_of_stack
 from review.audit_findings import AuditResult
 from review.changes import KINDS, ResourceChange
-from review.highlights import LEVELS, BindingChange, GrantChange, Risk, TierOf, binding_changes, grant_changes, risks
+from review.highlights import (
+    LEVELS,
+    BindingChange,
+    GrantChange,
+    Risk,
+    TierOf,
+    binding_changes,
+    grant_changes,
+    risks,
+)
 
 # Riskiest tiers first, so the matrix and the details open on prod.
 TIER_ORDER = ("prod", "staging", "dev")
@@ -63,11 +72,6 @@ class Review:
     picture: str = ""  # mermaid source of who reads and writes what
     workspaces: dict[str, str] = field(default_factory=dict)  # workspace id -> environment name
 
-    def workspace_name(self, environment: str, workspace_id: str) -> str:
-        """Bindings by environment name: a known id, or a reference to the workspace this stack creates."""
-        if workspace_id in self.workspaces:
-            return self.workspaces[workspace_id]
-        return f"{environment} (created)" if "${" in workspace_id else f"id {workspace_id}"
 
     @property
     def environments(self) -> list[str]:
@@ -102,7 +106,7 @@ def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierO
     ordered = sorted(changes, key=lambda c: (_stack_key(c.stack, tier_of), KIND_ORDER.index(c.kind)
                                              if c.kind in KIND_ORDER else len(KIND_ORDER), c.address))
     grants = grant_changes(ordered, tier_of)
-    bindings = binding_changes(ordered)
+    bindings = binding_changes(ordered, workspaces)
     kinds = KINDS + tuple(sorted({c.kind for c in ordered} - set(KINDS)))
     return Review(
         project=project,

@@ -169,3 +169,18 @@ def test_the_example_review_fits_one_comment_with_nothing_dropped(example_config
     for change in review.changed:  # every resource is named
         assert f"`{change.address.split('.', 1)[1]}`" in text
     assert "```mermaid\nflowchart LR" in text
+
+
+def test_bindings_read_by_environment_name(example_config, example_synth_dir, escalation_config,
+                                           escalation_synth_dir, empty_base):
+    from review.markdown import render_markdown
+
+    created = render_markdown(review_of(example_config, base_dir=empty_base, head_dir=example_synth_dir, audit=False))
+    section = created[created.index("### Workspace bindings"):].split("\n\n")[1]
+    assert "- **prod** catalog retail_prod in the dev workspace: bound BINDING_TYPE_READ_ONLY" in section
+    assert "- **staging** catalog retail_staging in the staging (created) workspace" in section
+    assert "1001" not in section and "3003" not in section
+    assert "${data.terraform_remote_state" not in created
+    removed = render_markdown(review_of(escalation_config, base_dir=example_synth_dir, head_dir=example_synth_dir,
+                                        audit=False, base_config=example_config))
+    assert "${data.terraform_remote_state" not in removed
