@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--commit", metavar="SHA",
                         help="the commit reviewed (shown in the comment, checked by the gate)")
     parser.add_argument("--run-url", metavar="URL", help="link to the workflow run, shown in the comment")
+    parser.add_argument("--failed-plan", action="append", default=[], metavar="ENV",
+                        help="ENV's plan job failed (repeatable): say so in the comment and fail the gate")
     parser.add_argument("--failed-step", metavar="STEP",
                         help="write the comment for a run where STEP (e.g. 'synth') failed: no review, risk unknown")
     parser.set_defaults(handler=run)
@@ -99,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     base_config = load_config(args.base_config) if args.base_config else None
     review = review_of(config, base_dir=args.base, head_dir=args.head, plans=args.plan, audit=not args.no_audit,
-                       base_config=base_config, commit=args.commit, run_url=args.run_url)
+                       base_config=base_config, commit=args.commit, run_url=args.run_url,
+                       failed_plans=args.failed_plan)
     text = render(review, fmt=args.format, max_chars=args.max_chars)
     write_output(text, args.output, what="review")
     if not args.fail_on_risk:

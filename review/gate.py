@@ -80,6 +80,9 @@ def decide(document: dict[str, Any], pull_request: PullRequest | None = None) ->
         verdict.passed = False
         verdict.reasons.append(f"the review is of commit {commit[:12]}, the pull request is at "
                                f"{pull_request.head_sha[:12]}: wait for the review of the new commit")
+    for environment in gate.get("failed_plans") or []:
+        verdict.passed = False
+        verdict.reasons.append(f"the plan of {environment} failed: its real change is unknown (see the plan job's log)")
     if gate.get("synth_failed"):
         verdict.passed = False
         verdict.reasons.append("the synth failed: there is no review to judge (see the synth job's log)")
@@ -126,6 +129,7 @@ def gate_facts(review: Any) -> dict[str, Any]:
     return {
         "commit": review.commit,
         "audit_failed": bool(audit is not None and audit.failed),
+        "failed_plans": list(review.failed_plans),
         "audit_blocking": blocking,
         "high_risks": [
             {"level": r.level, "category": r.category, "environment": r.environment, "address": r.address,

@@ -164,6 +164,9 @@ def _banner(review: Review) -> str:
     if prod:
         lines.append(f"> Prod-tier changes: {len(prod)} ({sum(c.destructive for c in prod)} destroy or replace)")
     lines.append(f"> {_audit_verdict(review.audit)}")
+    if review.failed_plans:
+        lines.append(f"> **Plan failed** for {', '.join(review.failed_plans)}: reviewed from the config diff only; "
+                     "the gate fails until the plan runs")
     return "\n".join(lines) + "\n\n"
 
 

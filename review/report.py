@@ -71,6 +71,7 @@ class Review:
     run_url: str | None = None
     picture: str = ""  # mermaid source of who reads and writes what
     workspaces: dict[str, str] = field(default_factory=dict)  # workspace id -> environment name
+    failed_plans: tuple[str, ...] = ()  # environments whose plan job failed: reviewed from the synth only
 
 
     @property
@@ -101,7 +102,7 @@ def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierO
                  audit: AuditResult | None = None, *, extra_risks: Iterable[Risk] = (),
                  causes: dict[str, list[str]] | None = None, commit: str | None = None,
                  run_url: str | None = None, picture: str = "",
-                 workspaces: dict[str, str] | None = None) -> Review:
+                 workspaces: dict[str, str] | None = None, failed_plans: Iterable[str] = ()) -> Review:
     """`extra_risks` come from outside the change model (the base config, plan matching); they rank first."""
     ordered = sorted(changes, key=lambda c: (_stack_key(c.stack, tier_of), KIND_ORDER.index(c.kind)
                                              if c.kind in KIND_ORDER else len(KIND_ORDER), c.address))
@@ -124,6 +125,7 @@ def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierO
         run_url=run_url,
         picture=picture,
         workspaces=dict(workspaces or {}),
+        failed_plans=tuple(failed_plans),
     )
 
 

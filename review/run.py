@@ -61,6 +61,7 @@ def review_of(
     base_config: PlatformConfig | None = None,
     commit: str | None = None,
     run_url: str | None = None,
+    failed_plans: Sequence[str] = (),
 ) -> Review:
     """`audit_report`: an `AuditReport` of the head already run by the caller, used instead of auditing again.
 
@@ -86,7 +87,8 @@ def review_of(
                         causes=access_causes(base, head), commit=commit, run_url=run_url,
                         picture=_access_picture(config),
                         workspaces={str(p.workspace_id): p.name for p in (*base.values(), *head.values())
-                                    if p.workspace_id is not None})
+                                    if p.workspace_id is not None},
+                        failed_plans=failed_plans)
 
 
 def _access_picture(config: PlatformConfig) -> str:

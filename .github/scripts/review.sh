@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Write review.md (the sticky comment) and review.json (what the gate decides on) for one commit.
 # A failed synth still gets a comment saying so, never a stale "Risk: none".
-# Usage: review.sh   (env: SYNTH_RESULT, COMMIT, RUN_URL; reads synth/ and plans/ from the artifacts)
+# A failed plan job fails the gate: each listed environment without a plan is named in the comment.
+# Usage: review.sh   (env: SYNTH_RESULT, PLAN_RESULT, PLAN_ENVIRONMENTS (JSON list), COMMIT, RUN_URL;
+#                     reads synth/ and plans/ from the artifacts)
 set -euo pipefail
 lakestack="${LAKESTACK:-.venv/bin/lakestack}"
 meta=(--commit "${COMMIT:?}" --run-url "${RUN_URL:?}")
@@ -14,6 +16,11 @@ inputs=(--base synth/base --head synth/head)
 for plan in plans/*.json; do
   if [ -f "$plan" ]; then inputs+=(--plan "$plan"); fi
 done
+if [ "${PLAN_RESULT:-}" = "failure" ]; then
+  for environment in $(echo "${PLAN_ENVIRONMENTS:-[]}" | jq -r '.[]'); do
+    if [ ! -f "plans/$environment.json" ]; then inputs+=(--failed-plan "$environment"); fi
+  done
+fi
 if [ -f synth/base-config/platform.yaml ]; then
   inputs+=(--base-config synth/base-config/platform.yaml)
 fi

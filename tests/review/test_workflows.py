@@ -233,6 +233,26 @@ def test_a_failed_synth_gets_a_comment_that_says_so(tmp_path):
     assert json.loads((tmp_path / "review.json").read_text())["gate"]["synth_failed"] is True
 
 
+def test_a_failed_plan_job_is_named_and_fails_the_gate(tmp_path, example_config, example_synth_dir):
+    if not shutil.which("jq"):
+        pytest.skip("jq not installed")
+    shutil.copytree(example_synth_dir, tmp_path / "synth" / "head")
+    (tmp_path / "synth" / "base").mkdir()
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "dev.json").write_text('{"format_version": "1.2", "resource_changes": []}')
+    (tmp_path / "infra").mkdir()
+    shutil.copy(ROOT / "infra" / "platform.yaml", tmp_path / "infra" / "platform.yaml")
+    env = {"SYNTH_RESULT": "success", "PLAN_RESULT": "failure", "PLAN_ENVIRONMENTS": '["dev", "prod"]',
+           "COMMIT": "a" * 40, "RUN_URL": "u"}
+    done = run_script("review.sh", tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    assert "**Plan failed** for prod" in (tmp_path / "review.md").read_text()
+    from review.gate import decide
+
+    verdict = decide(json.loads((tmp_path / "review.json").read_text()))
+    assert any("the plan of prod failed" in r for r in verdict.reasons) and not verdict.passed
+
+
 def test_review_uses_the_base_config_and_plans_but_not_plan_records(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
