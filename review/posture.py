@@ -75,6 +75,14 @@ class _NoPosture:
 _none = _NoPosture()
 
 
+def judged_config(config: PlatformConfig, tier_of: TierOf) -> PlatformConfig:
+    """The head config with each environment at its judged tier, so the audit applies prod's rules
+    (the unwaivable prod-destroy rule among them) to an environment the head calls dev."""
+    environments = {name: env.model_copy(update={"tier": tier_of(name)}) if tier_of(name) in TIER_RANK else env
+                    for name, env in config.environments.items()}
+    return config.model_copy(update={"environments": environments})
+
+
 def posture_risks(base: Postures, head: Postures) -> list[Risk]:
     """Tier lowered, prod protection removed, access to prod data widened: high, whatever the head says."""
     found: list[Risk] = []
@@ -118,7 +126,7 @@ def access_causes(base: Postures, head: Postures) -> dict[str, list[str]]:
             old, new = before.access.get(role), after.access.get(role)
             if old == new:
                 continue
-            text = f"{role} become {new}s" if new else f"{role} lose access"
+            text = f"{role} become {new}s in {name}" if new else f"{role} lose access to {name}"
             causes.setdefault(name, []).append(text)
         if after.tier != before.tier:
             causes.setdefault(name, []).append(f"tier {before.tier} -> {after.tier}")

@@ -17,7 +17,14 @@ from review.markdown import render_markdown
 from review.matching import matched_environments
 from review.picture import simple_access_diagram
 from review.plan_changes import changes_from_plan_files, parse_plan_argument
-from review.posture import access_causes, posture_risks, postures, protection_risks, tier_judge
+from review.posture import (
+    access_causes,
+    judged_config,
+    posture_risks,
+    postures,
+    protection_risks,
+    tier_judge,
+)
 from review.report import Review, build_review
 from review.synth_diff import changes_from_synth_docs
 
@@ -79,7 +86,7 @@ def review_of(
     if audit_report is not None:
         result = from_report(audit_report)
     elif audit:
-        result = audit_head(config, synth_dir=Path(head_dir) if head_dir else None,
+        result = audit_head(judged_config(config, tier_of), synth_dir=Path(head_dir) if head_dir else None,
                             plans=[(judged.get(stack, environment_of_stack(stack)), path)
                                    for stack, path in plan_files])
     extra = [*posture_risks(base, head), *mismatches, *protection_risks(base_docs, head_docs or {}, tier_of)]

@@ -184,3 +184,19 @@ def test_bindings_read_by_environment_name(example_config, example_synth_dir, es
     removed = render_markdown(review_of(escalation_config, base_dir=example_synth_dir, head_dir=example_synth_dir,
                                         audit=False, base_config=example_config))
     assert "${data.terraform_remote_state" not in removed
+
+
+def test_the_audit_applies_the_base_tier(tmp_path, example_config, example_synth_dir):
+    """A head that calls prod dev is still audited as prod: its writers break the prod rules."""
+    pytest.importorskip("policies.audit")
+    head = reclassified(tmp_path, tier="dev", access={"data_scientists": "writer", "ml_engineers": "reader"})
+    from infra.synth import synth
+
+    out = tmp_path / "head"
+    synth(head, out)
+    judged = review_of(head, base_dir=example_synth_dir, head_dir=out, base_config=example_config)
+    from review.audit_findings import audit_head
+
+    assert not audit_head(head, synth_dir=out).failed  # the head's own word: a dev environment, all fine
+    assert judged.audit.failed
+    assert any(f.environment == "prod" and f.severity in ("high", "critical") for f in judged.audit.open_findings)
