@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from infra.config import PlatformConfig
 from infra.config.model import TIERS
+from lakestack.terraform_json import environment_of_stack
 from review.highlights import HIGH, MEDIUM, Risk, TierOf
+from review.synth_diff import resources
 
 TIER_RANK = {"dev": 0, "staging": 1, "prod": 2}
 ROLE_RANK = {"reader": 1, "writer": 2}
@@ -59,20 +62,14 @@ def stricter(*tiers: str | None) -> str:
 
 
 def tier_judge(base: Postures, head: Postures) -> TierOf:
-    """Environment -> the stricter of its base and head tier; a name that is a tier counts as that tier."""
+    """Environment -> the stricter of its base and head tier; one neither declares keeps its name as tier
+    when that is a tier name (a removed `prod` stays prod), else `unknown`."""
 
     def tier_of(environment: str) -> str:
-        named = environment if environment in TIERS else None
-        return stricter((base.get(environment) or _none).tier, (head.get(environment) or _none).tier, named)
+        declared = [p[environment].tier for p in (base, head) if environment in p]
+        return stricter(*declared) if declared else stricter(environment if environment in TIERS else None)
 
     return tier_of
-
-
-class _NoPosture:
-    tier = None
-
-
-_none = _NoPosture()
 
 
 def judged_config(config: PlatformConfig, tier_of: TierOf) -> PlatformConfig:
@@ -133,11 +130,9 @@ def access_causes(base: Postures, head: Postures) -> dict[str, list[str]]:
     return causes
 
 
-def protection_risks(base_docs: dict[str, dict], head_docs: dict[str, dict], tier_of: TierOf) -> list[Risk]:
+def protection_risks(base_docs: dict[str, dict[str, Any]], head_docs: dict[str, dict[str, Any]],
+                     tier_of: TierOf) -> list[Risk]:
     """A resource that keeps existing but loses `prevent_destroy`: the next PR can destroy it unnoticed."""
-    from lakestack.terraform_json import environment_of_stack
-    from review.synth_diff import resources
-
     found = []
     for stack, base_doc in base_docs.items():
         head = resources(head_docs.get(stack, {}))
