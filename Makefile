@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # The Databricks provider the CDK bindings target (a test checks the synth asks for this version).
 PROVIDER_VERSION := 1.99.0
 
-.PHONY: venv plan test lint demo bench node provider clean
+.PHONY: venv plan test lint lint-workflows demo bench node provider clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,20 @@ test: $(STAMP) node_modules/.installed provider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## The workflow linters, from their registries (pip and the Go module proxy; both cached), then a run on .github/.
+ACTIONLINT_VERSION := v1.7.12
+ZIZMOR_VERSION := 1.32.0
+TOOLS := .lakestack/tools
+$(TOOLS)/bin/actionlint:
+	GOBIN=$(abspath $(TOOLS)/bin) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+$(BIN)/zizmor: $(STAMP)
+	$(BIN)/pip install --quiet zizmor==$(ZIZMOR_VERSION)
+
+lint-workflows: $(TOOLS)/bin/actionlint $(BIN)/zizmor
+	$(TOOLS)/bin/actionlint -shellcheck= -pyflakes=
+	$(BIN)/zizmor --offline --no-progress .github/
 
 ## The model lifecycle end to end on a local MLflow store.
 demo: $(STAMP)

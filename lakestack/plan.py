@@ -35,12 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="cdktf.out", metavar="DIR", help="synth output folder (default: cdktf.out)")
     parser.add_argument("--base", metavar="DIR", default=None,
                         help="synth folder of the base to review against (default: an empty platform)")
+    parser.add_argument("--base-config", metavar="PATH", default=None,
+                        help="platform.yaml of the base: tiers, protection and access are judged from it")
     parser.add_argument("--report-dir", default="review-out", metavar="DIR",
                         help="where the review and audit reports go (default: review-out)")
     parser.set_defaults(handler=run_plan)
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    from infra.config import load_config
     from infra.synth import synth
     from policies.audit import parse_severity, run_audit
     from policies.report import render, verdict
@@ -49,6 +52,7 @@ def run_plan(args: argparse.Namespace) -> int:
     from review.run import review_of
 
     config = config_from(args)
+    base_config = load_config(args.base_config) if args.base_config else None
     out, reports = Path(args.out), Path(args.report_dir)
     require_writable_folder(out, what="synth output folder")
     require_writable_folder(reports, what="report folder")
@@ -64,7 +68,8 @@ def run_plan(args: argparse.Namespace) -> int:
     print(verdict(audit, fail_on))
 
     with tempfile.TemporaryDirectory(prefix="lakestack-empty-base-") as empty:
-        review = review_of(config, base_dir=args.base or empty, head_dir=out, audit_report=audit)
+        review = review_of(config, base_dir=args.base or empty, head_dir=out, audit_report=audit,
+                           base_config=base_config)
         write_atomically(reports / "review.md", render_review(review, fmt="markdown"), what="review")
         write_atomically(reports / "review.json", render_review(review, fmt="json"), what="review")
     print(summary_line(review, base=args.base))

@@ -80,15 +80,16 @@ def sarif_result(finding: Finding, rule_index: int, config_path: str | None) -> 
 
 
 def locations(finding: Finding, config_path: str | None) -> list[dict[str, Any]]:
-    """The file the resource was read from, then the platform.yaml key that declares it (when known)."""
+    """The platform.yaml key that declares the resource first (code scanning shows the first location, and
+    platform.yaml is the file people edit), then the generated file it was read from."""
     out = []
     logical = [{"fullyQualifiedName": f"{finding.environment}/{finding.resource}", "kind": "resource"}]
+    if config_path:
+        line = config_line(config_path, finding.config_key or ("environments", finding.environment))
+        out.append(_location(config_path, line, logical))
     if finding.path:
         line = finding.line or resource_line(finding.path, finding.resource)
         out.append(_location(finding.path, line, logical))
-    if config_path and (finding.config_key or not out):
-        line = config_line(config_path, finding.config_key or ("environments", finding.environment))
-        out.append(_location(config_path, line, logical))
     return out
 
 

@@ -89,6 +89,14 @@ class BindingChange:
     workspace_id: str
     binding_before: str | None
     binding_after: str | None
+    workspace: str = ""  # the workspace by environment name, when known
+
+
+def workspace_label(environment: str, workspace_id: str, names: dict[str, str]) -> str:
+    """A workspace by environment name: a known id, or a reference to the workspace this stack creates."""
+    if workspace_id in names:
+        return names[workspace_id]
+    return f"{environment} (created)" if "${" in workspace_id else f"id {workspace_id}"
 
 
 def grant_map(values: dict[str, Any] | None) -> dict[str, set[str]]:
@@ -130,7 +138,9 @@ def _ordered(privileges: set[str]) -> tuple[str, ...]:
     return tuple(sorted(privileges))
 
 
-def binding_changes(changes: Iterable[ResourceChange]) -> list[BindingChange]:
+def binding_changes(changes: Iterable[ResourceChange], workspace_names: dict[str, str] | None = None
+                    ) -> list[BindingChange]:
+    """`workspace_names`: workspace id -> environment name, so bindings read by name."""
     found = []
     for change in changes:
         if change.type != BINDING_TYPE or change.kind == "no-op":
@@ -142,6 +152,7 @@ def binding_changes(changes: Iterable[ResourceChange]) -> list[BindingChange]:
             workspace_id=str(values.get("workspace_id", "?")),
             binding_before=(change.before or {}).get("binding_type"),
             binding_after=(change.after or {}).get("binding_type"),
+            workspace=workspace_label(change.environment, str(values.get("workspace_id", "?")), workspace_names or {}),
         ))
     return found
 
@@ -199,5 +210,5 @@ def _binding_risks(bindings: list[BindingChange], tier_of: TierOf) -> Iterable[R
         level = HIGH if tier_of(binding.environment) == "prod" else MEDIUM
         what = "removed" if binding.kind == "delete" else "changed"
         yield Risk(level, "binding", binding.environment, binding.address,
-                   f"workspace {binding.workspace_id} binding to {binding.securable} {what} "
+                   f"the {binding.workspace or binding.workspace_id} workspace's binding to {binding.securable} {what} "
                    f"({binding.binding_before} -> {binding.binding_after})")

@@ -12,6 +12,7 @@ from typing import Any
 
 from review.attributes import attribute_changes
 from review.changes import ResourceChange, format_path
+from review.gate import gate_facts
 from review.markdown import MARKER
 from review.report import Review
 
@@ -24,10 +25,14 @@ def review_document(review: Review) -> dict[str, Any]:
     return {
         "marker": MARKER,
         "project": review.project,
+        "commit": review.commit,
+        "run_url": review.run_url,
         "risk_level": review.level,
+        "gate": gate_facts(review),
         "stacks": [
             {**asdict(s), "changed": s.changed} for s in review.stacks
         ],
+        "causes": review.causes,
         "risks": [asdict(r) for r in review.risks],
         "grants": [{**asdict(g), "escalations": g.escalations} for g in review.grants],
         "bindings": [asdict(b) for b in review.bindings],

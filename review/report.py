@@ -13,7 +13,16 @@ from infra.config.model import TIERS
 from lakestack.terraform_json import environment_of_stack
 from review.audit_findings import AuditResult
 from review.changes import KINDS, ResourceChange
-from review.highlights import LEVELS, BindingChange, GrantChange, Risk, TierOf, binding_changes, grant_changes, risks
+from review.highlights import (
+    LEVELS,
+    BindingChange,
+    GrantChange,
+    Risk,
+    TierOf,
+    binding_changes,
+    grant_changes,
+    risks,
+)
 
 # Riskiest tiers first, so the matrix and the details open on prod.
 TIER_ORDER = ("prod", "staging", "dev")
@@ -57,6 +66,18 @@ class Review:
     risks: tuple[Risk, ...] = ()
     audit: AuditResult | None = None
     kinds: tuple[str, ...] = field(default=KINDS)
+    causes: dict[str, list[str]] = field(default_factory=dict)  # environment -> changes in config words
+    commit: str | None = None
+    run_url: str | None = None
+    picture: str = ""  # mermaid source of who reads and writes what
+    workspaces: dict[str, str] = field(default_factory=dict)  # workspace id -> environment name
+    failed_plans: tuple[str, ...] = ()  # environments whose plan job failed: reviewed from the synth only
+
+
+    @property
+    def environments(self) -> list[str]:
+        """Environments in matrix order (prod first), each once."""
+        return list(dict.fromkeys(s.environment for s in self.stacks))
 
     @property
     def level(self) -> str:
@@ -78,11 +99,15 @@ class Review:
 
 
 def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierOf,
-                 audit: AuditResult | None = None) -> Review:
+                 audit: AuditResult | None = None, *, extra_risks: Iterable[Risk] = (),
+                 causes: dict[str, list[str]] | None = None, commit: str | None = None,
+                 run_url: str | None = None, picture: str = "",
+                 workspaces: dict[str, str] | None = None, failed_plans: Iterable[str] = ()) -> Review:
+    """`extra_risks` come from outside the change model (the base config, plan matching); they rank first."""
     ordered = sorted(changes, key=lambda c: (_stack_key(c.stack, tier_of), KIND_ORDER.index(c.kind)
                                              if c.kind in KIND_ORDER else len(KIND_ORDER), c.address))
     grants = grant_changes(ordered, tier_of)
-    bindings = binding_changes(ordered)
+    bindings = binding_changes(ordered, workspaces)
     kinds = KINDS + tuple(sorted({c.kind for c in ordered} - set(KINDS)))
     return Review(
         project=project,
@@ -91,9 +116,16 @@ def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierO
         tier_of=tier_of,
         grants=tuple(grants),
         bindings=tuple(bindings),
-        risks=tuple(risks(ordered, grants, bindings, tier_of)),
+        risks=tuple(sorted((*extra_risks, *risks(ordered, grants, bindings, tier_of)),
+                           key=lambda r: LEVELS.index(r.level))),
         audit=audit,
         kinds=kinds,
+        causes=dict(causes or {}),
+        commit=commit,
+        run_url=run_url,
+        picture=picture,
+        workspaces=dict(workspaces or {}),
+        failed_plans=tuple(failed_plans),
     )
 
 

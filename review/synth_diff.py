@@ -62,7 +62,11 @@ def changes_from_synth(base_dir: FilePath | None, head_dir: FilePath) -> list[Re
     No base (or an empty folder) is the first deployment: everything is a create.
     """
     base = synth_stacks(base_dir) if base_dir is not None else {}
-    head = synth_stacks(head_dir)
+    return changes_from_synth_docs(base, synth_stacks(head_dir))
+
+
+def changes_from_synth_docs(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]]) -> list[ResourceChange]:
+    """The same from parsed stacks (stack name -> cdk.tf.json document), for callers that read them once."""
     changes: list[ResourceChange] = []
     for stack in sorted(set(base) | set(head)):
         changes.extend(_stack_changes(stack, base.get(stack, {}), head.get(stack, {})))

@@ -55,3 +55,20 @@ def test_bad_config_writes_nothing(tmp_path, capsys):
     assert "'forecast' is not allowed" in capsys.readouterr().err
     assert not (tmp_path / "cdktf.out").exists()
     assert not (tmp_path / "review-out").exists()
+
+
+def test_the_base_config_judges_the_head(tmp_path, capsys, example_synth_dir):
+    data = example_data()
+    data["environments"]["prod"]["tier"] = "dev"
+    config = write_config(tmp_path / "platform.yaml", data)
+    plan(tmp_path, "--base", str(example_synth_dir), "--base-config", str(EXAMPLE), config=config)
+    assert "risk level high" in capsys.readouterr().out
+    review = (tmp_path / "review-out" / "review.md").read_text()
+    assert "prod is reclassified from prod to dev" in review
+
+
+def test_the_example_review_fits_one_comment_without_tables(tmp_path, capsys):
+    assert plan(tmp_path) == 0
+    review = (tmp_path / "review-out" / "review.md").read_text()
+    assert len(review) < 65_536 and "not shown" not in review
+    assert not [line for line in review.splitlines() if line.startswith("|") and line.count("|") > 7]

@@ -72,7 +72,7 @@ def test_results_point_at_the_synth_line_and_the_platform_key(sarif: dict[str, A
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
     result = next(r for r in results if r["ruleId"] == "LS-UC-001")
     assert rules[result["ruleIndex"]]["id"] == "LS-UC-001" and result["level"] == "error"
-    synth, config = (loc["physicalLocation"] for loc in result["locations"])
+    config, synth = (loc["physicalLocation"] for loc in result["locations"])  # platform.yaml first
     assert synth["artifactLocation"]["uri"] == "cdktf.out/stacks/prod/cdk.tf.json"
     lines = Path("cdktf.out/stacks/prod/cdk.tf.json").read_text().splitlines()
     assert lines[synth["region"]["startLine"] - 1].strip() == '"grants_catalog": {'
@@ -96,3 +96,10 @@ def test_waived_findings_are_suppressed_not_dropped(sarif: dict[str, Any]) -> No
 def test_fingerprints_are_stable_and_distinct(sarif: dict[str, Any]) -> None:
     prints = [r["partialFingerprints"]["lakestackFinding/v1"] for r in sarif["runs"][0]["results"]]
     assert len(prints) == len(set(prints)) >= 2
+
+
+def test_platform_yaml_is_the_first_location_of_every_result(sarif: dict[str, Any]) -> None:
+    results = sarif["runs"][0]["results"]
+    assert results
+    for result in results:
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("platform.yaml")

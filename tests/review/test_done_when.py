@@ -11,7 +11,9 @@ from tests.review.test_markdown import finding
 
 
 def first_screen(text: str) -> str:
-    return text[: text.index("| **total** |")]
+    """Plan lines, banner, risks and next steps: everything before the explanations."""
+    end = text.index("### Next steps")
+    return text[: text.index("\n\n", end + len("### Next steps\n\n")) + 1]
 
 
 @pytest.fixture
@@ -28,15 +30,18 @@ def test_first_screen_shows_prod_destroy_escalation_and_audit(
     assert "[!CAUTION]" in screen
     assert "**prod** data loss" in screen
     assert "`databricks_registered_model.model_inventory_demand`" in screen
-    escalation = next(line for line in screen.splitlines() if "**prod** grant escalation" in line)
+    escalation = next(line for line in screen.splitlines() if "**prod** grant escalation" in line
+                      and "catalog retail_prod" in line)
     assert "retail-data-scientists gains" in escalation
     assert "MODIFY" in escalation
     assert "on catalog retail_prod" in escalation
     assert "Audit: **fails**: 1 open findings (1 high; 1 waived)" in screen
-    assert "`LS-GRANT-WRITE-PROD`" in screen
-    prod_row = next(line for line in screen.splitlines() if line.startswith("| **prod** |"))
-    assert "prod 🔒" in prod_row
-    assert "**7**" in prod_row  # the model, its endpoint, table, monitor, grants, permissions, alert
+    prod_line = next(line for line in screen.splitlines() if line.startswith("**prod** 🔒"))
+    # the model, its endpoint, table, monitor, grants, permissions, alert
+    assert "`Plan: 0 to add, 6 to change, 7 to destroy.`" in prod_line
+    cause = screen.splitlines()[screen.splitlines().index(prod_line) + 1]
+    assert cause.startswith("removes model inventory_demand")
+    assert "policies/waivers.yaml" in screen  # how to get past the failing audit
     assert len(text) <= 65_536
 
 
@@ -58,9 +63,9 @@ def test_with_the_real_policy_engine(escalation_config, example_synth_dir, escal
     text = run_review(escalation_config, base_dir=example_synth_dir, head_dir=escalation_synth_dir)
     screen = first_screen(text)
     assert "Audit: **fails**" in screen  # people with write access in prod break the governance policy
-    finding_lines = [line for line in screen.splitlines() if line.startswith(">   - high")]
-    assert any("**prod** `databricks_grants.grants_catalog`" in line for line in finding_lines)
-    assert "### Audit of the head" in text
+    section = text[text.index("### Audit of the head"):]
+    assert any(line.startswith("- high") and "**prod** `databricks_grants.grants_catalog`" in line
+               for line in section.splitlines())
 
 
 def test_review_of_plans_hands_environments_to_the_audit(monkeypatch, tmp_path, example_config):

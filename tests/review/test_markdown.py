@@ -26,14 +26,45 @@ def prod_review(tmp_path, example_config):
     return review_of(example_config, plans=[f"prod={path}"], audit=False)
 
 
-def test_marker_heads_the_comment_and_matrix_counts(prod_review):
+def test_marker_heads_the_comment_and_plan_line_counts(prod_review):
     text = render_markdown(prod_review)
     assert text.startswith(MARKER + "\n")
-    row = next(line for line in text.splitlines() if line.startswith("| **prod**"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    # stack, env, source, create, update, replace, delete, import, move, no-op
-    assert cells[3:] == ["0", "2", "**1**", "**1**", "1", "1", "2"]
+    line = next(x for x in text.splitlines() if x.startswith("**prod**"))
+    # Terraform's words: a replace adds one and destroys one; import and move are named when present
+    assert "`Plan: 1 to add, 2 to change, 2 to destroy, 1 to import, 1 to move.`" in line
     assert "[!CAUTION]" in text
+    assert text.index("`Plan:") < text.index("[!CAUTION]") < text.index("### Risks") < text.index("### Next steps")
+
+
+def test_commit_and_run_link_head_the_comment(example_config, tmp_path):
+    path = write_plan(tmp_path / "prod.json", databricks_prod_plan())
+    review = review_of(example_config, plans=[f"prod={path}"], audit=False, commit="0123456789abcdef0123",
+                       run_url="https://github.com/acme/retail-ml/actions/runs/42")
+    second = render_markdown(review).splitlines()[1]
+    assert "commit `0123456789ab`" in second
+    assert "[workflow run](https://github.com/acme/retail-ml/actions/runs/42)" in second
+
+
+def test_no_table_in_the_comment(prod_review, example_config, example_synth_dir, empty_base):
+    full = render_markdown(review_of(example_config, base_dir=empty_base, head_dir=example_synth_dir, audit=False))
+    for text in (render_markdown(prod_review), full):
+        widest = max((line.count("|") - 1 for line in text.splitlines() if line.startswith("|")), default=0)
+        assert widest <= 6
+
+
+def test_attribute_changes_are_diff_blocks_with_whole_values(tmp_path, example_config):
+    from tests.review.conftest import stack_doc, write_synth
+
+    query = "SELECT " + ", ".join(f"column_{i}" for i in range(40)) + "\nFROM t"
+    def alert(text):
+        return {"prod": stack_doc({"databricks_alert_v2": {"a": {"query_text": text}}})}
+
+    base, head = write_synth(tmp_path / "base", alert("SELECT 1")), write_synth(tmp_path / "head", alert(query))
+    text = render_markdown(review_of(example_config, base_dir=base, head_dir=head, audit=False))
+    block = text[text.index("```diff"):]
+    assert "- query_text = SELECT 1" in block
+    assert "+ query_text = SELECT column_0" in block and "column_39" in block  # never cut
+    assert "+   FROM t" in block
 
 
 def test_destroys_come_before_details_with_their_reason(prod_review):
@@ -48,11 +79,9 @@ def test_destroys_come_before_details_with_their_reason(prod_review):
     assert "imported (id `1234`)" in text
 
 
-def test_grant_table_marks_additions_and_escalations(prod_review):
+def test_grants_are_per_principal_lists_with_escalations(prod_review):
     text = render_markdown(prod_review)
-    assert "| principal | MODIFY |" in text
-    assert "| retail-data-scientists | **+** |" in text
-    assert "⚠️ **escalation**" in text
+    assert "- retail-data-scientists: + MODIFY ⚠️ **escalation**: MODIFY" in text
 
 
 def test_audit_section_lists_open_findings_first_and_the_verdict(prod_review):
@@ -87,7 +116,7 @@ def test_truncation_keeps_the_summary_and_says_so(example_config, example_synth_
     full = render_markdown(review, max_chars=10_000_000)
     small = render_markdown(review, max_chars=8000)
     assert len(full) > 8000 >= len(small)
-    summary = full[: full.index("| **total** |")]
+    summary = full[: full.index("### Next steps")]
     assert small.startswith(summary)
     assert "Details truncated to stay under GitHub's comment limit" in small
     assert "Details truncated" not in full
@@ -96,7 +125,10 @@ def test_truncation_keeps_the_summary_and_says_so(example_config, example_synth_
 
 def test_default_limit_is_githubs(example_config, tmp_path):
     big = build_review("p", _many_creates(tiers_from_config(example_config), 3000), tiers_from_config(example_config))
-    text = render_markdown(big)
+    text = render_markdown(big, max_chars=20_000)
+    assert len(text) <= 20_000
+    assert "Details truncated" in text
+    text = render_markdown(build_review("p", _many_updates(8000), tiers_from_config(example_config)))
     assert len(text) <= 65_536
     assert "Details truncated" in text
 
@@ -107,6 +139,14 @@ def _many_creates(tier_of, n):
     return [ResourceChange(stack="prod", environment="prod", address=f"databricks_schema.s{i}",
                            type="databricks_schema", actions=("create",),
                            after={"name": f"s{i}", "comment": "x" * 80}) for i in range(n)]
+
+
+def _many_updates(n):
+    from review.changes import ResourceChange
+
+    return [ResourceChange(stack="dev", environment="dev", address=f"databricks_schema.s{i}",
+                           type="databricks_schema", actions=("update",), before={"comment": "a"},
+                           after={"comment": "x" * 80}) for i in range(n)]
 
 
 def test_fit_drops_whole_items_only():

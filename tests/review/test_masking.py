@@ -82,4 +82,4 @@ def test_no_secret_in_review_of_synth(tmp_path, example_config):
     for fmt in ("markdown", "json"):
         text = render(review, fmt=fmt)
         assert PAT not in text
-        assert "`ci`" in text or '"ci"' in text  # ordinary values are still shown
+    assert '"ci"' in render(review, fmt="json")  # ordinary values are still shown (creates: in the JSON)

@@ -1,0 +1,63 @@
+"""Tiers, protection and access judged from base and head configs; the access picture."""
+
+from __future__ import annotations
+
+from review.highlights import HIGH
+from review.posture import posture_risks, postures, protection_risks, tier_judge
+from review.run import _access_picture
+from tests.configs import config_from_data, example_data
+from tests.review.conftest import registered_model, stack_doc
+
+
+def config(tmp_path, name="platform.yaml", **prod):
+    data = example_data()
+    data["environments"]["prod"].update(prod)
+    return config_from_data(tmp_path, data, name)
+
+
+def test_the_stricter_declared_tier_wins_and_undeclared_names_keep_theirs(tmp_path, example_config):
+    sandbox = config(tmp_path, tier="dev")
+    assert tier_judge(postures(sandbox), postures(sandbox))("prod") == "dev"  # declared dev on both sides
+    assert tier_judge(postures(example_config), postures(sandbox))("prod") == "prod"
+    assert tier_judge(postures(sandbox), postures(example_config))("prod") == "prod"
+    assert tier_judge({}, {})("prod") == "prod" and tier_judge({}, {})("sandbox") == "unknown"
+
+
+def test_lowering_any_tier_is_high(tmp_path, example_config):
+    data = example_data()
+    data["environments"]["staging"]["tier"] = "dev"
+    head = config_from_data(tmp_path, data)
+    [risk] = posture_risks(postures(example_config), postures(head))
+    assert (risk.level, risk.category, risk.environment) == (HIGH, "reclassification", "staging")
+    assert "prod protection" not in risk.message
+
+
+def test_widening_access_to_prod_data_is_high(tmp_path, example_config):
+    data = example_data()
+    data["environments"]["prod"]["read_only_from"] = ["dev", "staging"]
+    data["environments"]["prod"]["access"]["merchandising_apps"] = "reader"
+    head = config_from_data(tmp_path, data)
+    messages = {r.message for r in posture_risks(postures(example_config), postures(head)) if r.level == HIGH}
+    assert "merchandising_apps become readers in prod" in messages
+    assert "the staging workspace gains read access to prod's catalog retail_prod" in messages
+    narrowed = example_data()
+    narrowed["environments"]["prod"]["access"] = {"ml_engineers": "reader"}
+    assert posture_risks(postures(example_config), postures(config_from_data(tmp_path, narrowed, "n.yaml"))) == []
+
+
+def test_losing_prevent_destroy_is_a_risk_of_its_own():
+    protected = stack_doc({"databricks_registered_model": {"m": registered_model("retail_prod", "m")}})
+    unprotected = stack_doc({"databricks_registered_model": {"m": {"catalog_name": "retail_prod", "name": "m"}}})
+    [risk] = protection_risks({"prod": protected}, {"prod": unprotected}, lambda env: env)
+    assert (risk.level, risk.category, risk.address) == (HIGH, "protection removed", "databricks_registered_model.m")
+    assert protection_risks({"prod": protected}, {"prod": protected}, lambda env: env) == []
+    assert protection_risks({"prod": protected}, {}, lambda env: env) == []  # a destroy: the data-loss risk says it
+
+
+def test_the_access_picture_shows_catalogs_bindings_and_roles(example_config):
+    picture = _access_picture(example_config)
+    assert picture.startswith("flowchart LR\n")
+    assert 'prod_cat[("catalog retail_prod")]' in picture
+    assert "prod_cat -. READ_ONLY .-> dev_ws" in picture
+    assert "g_data_scientists ==>|writer| dev_cat" in picture
+    assert "g_data_scientists -->|reader| prod_cat" in picture
