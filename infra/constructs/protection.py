@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 
 
 def lifecycle(protected: bool, ignore_changes: list[str] | None = None) -> TerraformResourceLifecycle | None:
@@ -10,3 +10,9 @@ def lifecycle(protected: bool, ignore_changes: list[str] | None = None) -> Terra
     if not protected and not ignore_changes:
         return None
     return TerraformResourceLifecycle(prevent_destroy=protected or None, ignore_changes=ignore_changes)
+
+
+def monitor_lifecycle(table: ITerraformDependable) -> TerraformResourceLifecycle:
+    """A monitor is replaced with the table it watches: a replaced table (a catalog rename, a new column type)
+    leaves an in-place-updated monitor pointing at nothing, so Terraform recreates the monitor too."""
+    return TerraformResourceLifecycle(replace_triggered_by=[table])
