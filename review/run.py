@@ -11,7 +11,7 @@ from lakestack.errors import InputError
 from lakestack.terraform_json import environment_of_stack
 from review.audit_findings import AuditResult, audit_head, from_report
 from review.budget import GITHUB_COMMENT_LIMIT
-from review.changes import ResourceChange
+from review.changes import PROVIDER_TYPE, ResourceChange
 from review.json_output import render_json
 from review.markdown import render_markdown
 from review.plan_changes import changes_from_plan_files, parse_plan_argument
@@ -80,7 +80,8 @@ def collect_changes(base_dir: Path | str | None, head_dir: Path | str | None,
     synthesized: list[ResourceChange] = []
     if head_dir is not None:
         synthesized = changes_from_synth(Path(base_dir) if base_dir else None, Path(head_dir))
-    return [c for c in synthesized if c.stack not in stacks_with_plan] + planned
+    # A plan does not name its provider's version: that change comes from the synth pair even for planned stacks.
+    return [c for c in synthesized if c.stack not in stacks_with_plan or c.type == PROVIDER_TYPE] + planned
 
 
 def render(review: Review, *, fmt: str = "markdown", max_chars: int = GITHUB_COMMENT_LIMIT) -> str:

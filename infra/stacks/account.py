@@ -38,7 +38,8 @@ class AccountStack(TerraformStack):
             host=env.platform.account.host,
             account_id=env.platform.account.account_id,
         )  # credentials from the environment: an account admin
-        self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider) if env.creates_workspace else None
+        created = env.creates_workspace
+        self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider) if created else None
         if self.workspace is not None:
             self.workspace_id: str | int = self.workspace.workspace_id
             self.workspace_url = self.workspace.workspace_url
