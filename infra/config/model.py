@@ -212,10 +212,11 @@ class MonitorConfig(Strict):
     slicing_exprs: list[str] = Field(default_factory=list)
     baseline_table: str | None = None
 
-    @model_validator(mode="after")
-    def _alert_fits(self) -> MonitorConfig:
-        shifted_quartz(self.schedule, ALERT_DELAY_MINUTES)
-        return self
+    @field_validator("schedule")
+    @classmethod
+    def _alert_fits(cls, value: str) -> str:
+        shifted_quartz(value, ALERT_DELAY_MINUTES)
+        return value
 
     @property
     def alert_schedule(self) -> str:

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from infra.config import PlatformConfig
 from lifecycle.monitoring import monitor, sql
-from tests.synth_json import load_resolved_stacks, load_stacks, resources
+from tests.synth_json import load_resolved_stacks, resources
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,8 @@ def test_monitor_dashboards_have_a_folder_each_under_the_project(example_config:
     assert all(folder.startswith(f"/Shared/{example_config.project}/") for folder in folders)
 
 
-@pytest.mark.parametrize("env_name, stack", [("dev", "dev"), ("staging", "staging-account"), ("prod", "prod")])
+@pytest.mark.parametrize("env_name, stack", [("dev", "dev-account"), ("staging", "staging-account"),
+                                             ("prod", "prod-account")])
 def test_bootstrap_finds_the_deployer_terraform_creates(example_config: PlatformConfig, stacks, env_name: str,
                                                         stack: str) -> None:
     """Jobs run as the service principal bootstrap looks up by `env.deployer_name`."""

@@ -178,7 +178,7 @@ def split_account_stack(name: str, doc: dict[str, Any]) -> dict[str, dict[str, A
     outputs: dict[str, Any] = {}
 
     def cross_stack(match: re.Match[str]) -> str:
-        rtype, rname = match.group(1).split(".")[:2]
+        rtype = match.group(1).split(".")[0]
         if rtype not in moved:
             return match.group(0)
         output = match.group(1).replace(".", "_")

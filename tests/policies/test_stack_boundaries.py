@@ -132,8 +132,8 @@ def test_the_example_passes_and_fails_when_one_reference_becomes_a_literal(
     assert run_audit(example_config, synth_dir=example_synth_dir).findings == []
     synth = Path(shutil.copytree(example_synth_dir, tmp_path / "cdktf.out"))
     edit(synth, "prod", "databricks_quality_monitor", "monitor_product_recommender",
-         output_schema_name="retail_prod.monitoring", table_name="retail_prod.inference.product_recommender_predictions",
-         lifecycle={})
+         output_schema_name="retail_prod.monitoring",
+         table_name="retail_prod.inference.product_recommender_predictions", lifecycle={})
     findings = run_audit(example_config, synth_dir=synth).findings
     assert {(f.rule_id, f.resource) for f in findings} == {
         ("LS-ORDER-001", "databricks_quality_monitor.monitor_product_recommender")}
