@@ -8,7 +8,10 @@ and monitors carry the lifecycle that keeps destroys and replacements safe.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -97,7 +100,8 @@ def test_endpoints_tables_and_monitors_reach_their_schemas_and_tables_through_re
         assert monitor["output_schema_name"] == (f"{ref('databricks_schema', 'schema_monitoring', 'catalog_name')}."
                                                  f"{ref('databricks_schema', 'schema_monitoring', 'name')}")
         [table] = set(re.findall(r"\$\{databricks_sql_table\.([^.]+)\.", monitor["table_name"]))
-        assert monitor["lifecycle"]["replace_triggered_by"] == [f"${{databricks_sql_table.{table}}}"], name
+        # a bare traversal: Terraform JSON refuses `${...}` in replace_triggered_by
+        assert monitor["lifecycle"]["replace_triggered_by"] == [f"databricks_sql_table.{table}.id"], name
     for name, alert in resources(stack, "databricks_alert_v2").items():
         assert alert["depends_on"] == [f"databricks_quality_monitor.{name.replace('drift_alert_', 'monitor_')}"]
 
@@ -150,3 +154,44 @@ def test_the_alert_runs_an_hour_after_the_refresh(schedule, shifted):
 def test_a_schedule_the_alert_cannot_follow_is_refused(schedule, message):
     with pytest.raises(ValueError, match=message):
         shifted_quartz(schedule, ALERT_DELAY_MINUTES)
+
+
+def stand_in(address: str) -> str:
+    """`type.name[.attr]` -> the address of its `terraform_data` stand-in (`terraform_data.type__name[.attr]`)."""
+    rtype, name, *rest = address.split(".")
+    return ".".join([f"terraform_data.{rtype}__{name}", *rest])
+
+
+def meta_arguments_only(doc: dict) -> dict:
+    """The stack with each resource replaced by a `terraform_data` carrying its `depends_on` and `lifecycle`
+    ordering arguments, pointed at the stand-ins: what Terraform itself parses, without the provider."""
+    bodies = {}
+    for rtype, named in doc["resource"].items():
+        for name, body in named.items():
+            lifecycle = body.get("lifecycle", {})
+            stand = {"input": name}
+            if "depends_on" in body:
+                stand["depends_on"] = [stand_in(a) for a in body["depends_on"]]
+            kept = {k: v for k, v in lifecycle.items() if k in ("prevent_destroy", "replace_triggered_by")}
+            if "replace_triggered_by" in kept:
+                kept["replace_triggered_by"] = [stand_in(a) for a in kept["replace_triggered_by"]]
+            if kept:
+                stand["lifecycle"] = kept
+            bodies[f"{rtype}__{name}"] = stand
+    return {"resource": {"terraform_data": bodies}}
+
+
+@pytest.mark.parametrize("env", GOVERNED)
+def test_terraform_accepts_the_ordering_and_lifecycle_arguments(stacks, env, tmp_path):
+    """The real `terraform validate` on the stack's `depends_on` and `lifecycle` as written (a `${...}` in
+    `replace_triggered_by`, for one, is refused by Terraform JSON)."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform binary not installed")
+    (tmp_path / "main.tf.json").write_text(json.dumps(meta_arguments_only(stacks[env])))
+    env_vars = {k: v for k, v in os.environ.items() if k != "TF_CLI_CONFIG_FILE"}
+    env_vars.update(CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    for args in (["init", "-input=false", "-backend=false"], ["validate"]):
+        done = subprocess.run([terraform, *args, "-no-color"], cwd=tmp_path, env=env_vars, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
