@@ -140,3 +140,20 @@ def test_the_example_passes_and_fails_when_one_reference_becomes_a_literal(
     messages = " ".join(f.message for f in findings)
     assert "schema 'retail_prod.monitoring'" in messages
     assert "table 'retail_prod.inference.product_recommender_predictions'" in messages
+
+
+def test_the_synth_adapter_reads_references_and_depends_on_as_edges(tmp_path: Path) -> None:
+    from policies.adapters.synth import read_synth
+
+    stack = dev_stack(databricks_sql_table=table(
+        ref("databricks_schema", "schema_monitoring", "catalog_name"), "monitoring",
+        depends_on=["databricks_catalog.catalog"],
+        lifecycle={"replace_triggered_by": ["databricks_schema.schema_monitoring.id"]},
+        owner="${data.terraform_remote_state.cross-stack-reference-input-dev-account.outputs.deployer}"))
+    [inventory] = read_synth(write_synth(tmp_path / "synth", {"dev": stack}))
+    by_address = {r.address: r for r in inventory.resources}
+    predictions = by_address["databricks_sql_table.predictions"]
+    assert set(predictions.edges) == {"databricks_catalog.catalog", "databricks_schema.schema_monitoring"}
+    assert by_address["databricks_schema.schema_monitoring"].edges == ("databricks_catalog.catalog",)
+    assert inventory.depends_on(predictions, by_address["databricks_catalog.catalog"])
+    assert not inventory.depends_on(by_address["databricks_catalog.catalog"], predictions)
