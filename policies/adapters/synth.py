@@ -100,14 +100,10 @@ class Resolver:
 
     def edges(self, stack: str, body: dict[str, Any]) -> tuple[str, ...]:
         """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
-        found: dict[str, None] = {}
-        for key, value in body.items():
-            if key in ("lifecycle", "//"):
-                continue
-            if key == "depends_on":
-                found.update(dict.fromkeys(str(item) for item in value or ()))
-                continue
-            for expr in EXPRESSION.findall(json.dumps(value)):
+        found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
+        text = json.dumps({k: v for k, v in body.items() if k not in ("lifecycle", "//", "depends_on")})
+        if "${" in text:
+            for expr in EXPRESSION.findall(text):
                 address = referenced_address(expr.strip())
                 if address is not None and (stack, address) in self.raw:
                     found[address] = None

@@ -50,21 +50,21 @@ PRINCIPAL_NAME_KEYS = ("display_name", "application_id", "user_name")
 PRINCIPAL_TYPES = ("databricks_service_principal", "databricks_group", "databricks_user")
 
 
-def declared_names(inventory: Inventory) -> dict[tuple[str, str], tuple[str, Resource]]:
-    """(stack, name) -> (what it is, the resource that makes it exist) for every object a stack declares."""
-    names: dict[tuple[str, str], tuple[str, Resource]] = {}
+def declared_names(inventory: Inventory) -> dict[str, dict[str, tuple[str, Resource]]]:
+    """stack -> name -> (what it is, the resource that makes it exist) for every object a stack declares."""
+    names: dict[str, dict[str, tuple[str, Resource]]] = {}
     for rtype, (kind, keys) in NAMED_OBJECTS.items():
         for resource in inventory.of_type(rtype):
             parts = [literal(resource.get(key)) for key in keys]
             if all(parts):
-                names[(resource.stack, ".".join(parts))] = (kind, resource)  # type: ignore[arg-type]
+                names.setdefault(resource.stack, {})[".".join(parts)] = (kind, resource)  # type: ignore[arg-type]
     for resource in inventory.of_type(*PRINCIPAL_TYPES):
         for name in principal_names(resource):
-            names[(resource.stack, name)] = ("principal", resource)
+            names.setdefault(resource.stack, {})[name] = ("principal", resource)
     for assignment in inventory.of_type(*ASSIGNMENT_TYPES):
         principal = inventory.target(assignment.get("principal_id"))
         for name in principal_names(principal) if principal is not None else ():
-            names[(assignment.stack, name)] = ("principal", assignment)
+            names.setdefault(assignment.stack, {})[name] = ("principal", assignment)
     return names
 
 
@@ -90,11 +90,12 @@ def named_values(value: Any) -> Iterator[str]:
 def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
     names = ctx.memo("declared_names", lambda: declared_names(ctx.inventory))
     for resource in ctx.inventory.resources:
-        if resource.type == BACKEND_TYPE:
+        declared = names.get(resource.stack)
+        if not declared or resource.type == BACKEND_TYPE:
             continue
         reported: set[str] = set()
         for text in named_values(resource.attributes):
-            found = names.get((resource.stack, text))
+            found = declared.get(text)
             if found is None or text in reported:
                 continue
             kind, target = found
