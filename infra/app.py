@@ -1,4 +1,4 @@
-"""Build the CDKTF app for a platform: every environment's stacks, wired together."""
+"""Build the CDKTF app for a platform: every environment's `<env>-account` and `<env>` stacks, wired together."""
 
 from __future__ import annotations
 
@@ -11,21 +11,18 @@ from infra.stacks.environment import AccountRefs, EnvironmentStack
 
 def build_app(config: PlatformConfig, outdir: str | None = None) -> App:
     app = App(outdir=outdir, stack_traces=False) if outdir else App(stack_traces=False)
-    account_stacks = {env.name: AccountStack(app, env) for env in config.envs() if env.creates_workspace}
-    workspace_ids: dict[str, str | int] = {}
+    account_stacks = {env.name: AccountStack(app, env) for env in config.envs()}
+    workspace_ids: dict[str, str | int] = {
+        name: Token.as_number(account.workspace_id) if account.workspace is not None else account.workspace_id
+        for name, account in account_stacks.items()
+    }
     for env in config.envs():
-        if env.name in account_stacks:
-            workspace_ids[env.name] = Token.as_number(account_stacks[env.name].workspace.workspace_id)
-        else:
-            assert env.config.workspace.workspace_id is not None
-            workspace_ids[env.name] = env.config.workspace.workspace_id
-    for env in config.envs():
-        account = account_stacks.get(env.name)
+        account = account_stacks[env.name]
         refs = AccountRefs(
             workspace_ids=workspace_ids,
-            deployer_application_id=account.deployer.application_id if account else None,
+            workspace_url=account.workspace_url,
+            deployer_application_id=account.deployer.application_id,
         )
         stack = EnvironmentStack(app, env, refs)
-        if account is not None:
-            stack.add_dependency(account)
+        stack.add_dependency(account)
     return app

@@ -69,6 +69,9 @@ class Resource:
     provider: str | None = None
     mode: str = "managed"
     actions: tuple[str, ...] = ()  # plan only: no-op, create, update, delete, or delete+create
+    # Addresses of the same stack this resource references or `depends_on`: Terraform's graph edges, so rules can
+    # tell whether it is created after (and destroyed before) what it names. Synth only; empty otherwise.
+    edges: tuple[str, ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.attributes.get(key, default)
@@ -156,6 +159,21 @@ class Inventory:
         if isinstance(value, Unresolved) and value.single is not None:
             return self.lookup(value.single)
         return None
+
+    def depends_on(self, resource: Resource, target: Resource) -> bool:
+        """Whether `target` (same stack) is reachable from `resource` along references and `depends_on`."""
+        if resource.stack != target.stack:
+            return False
+        seen, todo = {resource.address}, list(resource.edges)
+        while todo:
+            address = todo.pop()
+            if address == target.address:
+                return True
+            if address not in seen:
+                seen.add(address)
+                found = self._by_key.get((resource.stack, address))
+                todo.extend(found.edges if found is not None else ())
+        return False
 
     def find(self, rtype: str, **attributes: Any) -> Resource | None:
         """The first resource of `rtype` whose attributes equal the given literal values."""

@@ -17,6 +17,9 @@ DESTRUCTIVE_KINDS = ("replace", "delete")
 
 Path = tuple[str | int, ...]
 
+# Not a resource: a provider whose `required_providers` version changes between base and head, reviewed like one.
+PROVIDER_TYPE = "terraform_provider"
+
 SOURCE_SYNTH = "config diff"
 SOURCE_PLAN = "plan"
 

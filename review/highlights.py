@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.config.roles import reader_privileges
-from review.changes import ResourceChange
+from review.changes import PROVIDER_TYPE, ResourceChange
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 LEVELS = (HIGH, MEDIUM, LOW)
 # Within a level: riskiest tier first, then what costs most to undo.
 TIER_RANK = ("prod", "staging", "dev")
-CATEGORIES = ("data loss", "grant escalation", "downtime", "binding", "access removed", "destroy")
+CATEGORIES = ("data loss", "grant escalation", "downtime", "binding", "access removed", "destroy", "table replaced",
+              "provider")
 
 # Destroying these loses data or identities that cannot be recreated as they were.
 DATA_BEARING = {
@@ -33,6 +34,9 @@ DATA_BEARING = {
     "databricks_mws_workspaces": "workspace",
 }
 ENDPOINT_TYPE = "databricks_model_serving"
+# Created with CREATE OR REPLACE TABLE: an existing table of that name outside the state is replaced.
+REPLACING_CREATE_TYPE = "databricks_sql_table"
+
 GRANTS_TYPE = "databricks_grants"
 BINDING_TYPE = "databricks_workspace_binding"
 SECURABLE_KEYS = ("catalog", "schema", "model", "table", "volume", "function", "metastore",
@@ -174,9 +178,20 @@ def _rank(order: tuple[str, ...], value: str) -> int:
 
 
 def _change_risks(change: ResourceChange, tier: str) -> list[Risk]:
+    governed = tier in ("staging", "prod")
+    if change.type == REPLACING_CREATE_TYPE and change.kind == "create" and governed:
+        name = ".".join(str(change.values().get(k, "?")) for k in ("catalog_name", "schema_name", "name"))
+        return [Risk(MEDIUM, "table replaced", change.environment, change.address,
+                     f"creates table {name} with CREATE OR REPLACE TABLE: it replaces an unmanaged table of that "
+                     "name (its data is lost); import an existing table first (docs/deploying.md)")]
+    if change.type == PROVIDER_TYPE and change.kind == "update":
+        before, after = (change.before or {}).get("version"), (change.after or {}).get("version")
+        return [Risk(MEDIUM, "provider", change.environment, change.address,
+                     f"provider {change.values().get('source', '?')} version {before} -> {after}: plan every stack "
+                     "with the new provider before applying (schemas and defaults can change)")]
     if not change.destructive or change.type in (GRANTS_TYPE, BINDING_TYPE):
         return []  # grants and bindings have risks of their own, phrased as access gained or lost
-    prod, governed = tier == "prod", tier in ("staging", "prod")
+    prod = tier == "prod"
     verb = "destroyed" if change.kind == "delete" else "replaced (destroyed, then created)"
     note = "".join(f"; {n}" for n in change.notes)
     if change.type in DATA_BEARING:

@@ -11,7 +11,7 @@ from lakestack.errors import InputError
 from lakestack.terraform_json import environment_of_stack, synth_stacks
 from review.audit_findings import AuditResult, audit_head, from_report
 from review.budget import GITHUB_COMMENT_LIMIT
-from review.changes import ResourceChange
+from review.changes import PROVIDER_TYPE, ResourceChange
 from review.json_output import render_json
 from review.markdown import render_markdown
 from review.matching import matched_environments
@@ -124,7 +124,8 @@ def collect_changes(base_docs: dict[str, Any], head_docs: dict[str, Any] | None,
                          hint="give one plan per stack, named STACK=FILE")
     planned = changes_from_plan_files(plan_files)
     synthesized = changes_from_synth_docs(base_docs, head_docs) if head_docs is not None else []
-    return [c for c in synthesized if c.stack not in stacks_with_plan] + planned
+    # A plan does not name its provider's version: that change comes from the synth pair even for planned stacks.
+    return [c for c in synthesized if c.stack not in stacks_with_plan or c.type == PROVIDER_TYPE] + planned
 
 
 def render(review: Review, *, fmt: str = "markdown", max_chars: int = GITHUB_COMMENT_LIMIT) -> str:

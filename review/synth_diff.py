@@ -12,7 +12,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from lakestack.terraform_json import environment_of_stack, synth_stacks
-from review.changes import SOURCE_SYNTH, ResourceChange
+from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange
 from review.masking import masked, masked_pair
 
 NO_MARKS: frozenset[tuple[str | int, ...]] = frozenset()  # synth JSON carries no sensitivity marks
@@ -120,7 +120,26 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
             before=masked(attributes(body), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
             notes=(UNPROTECTED_NOTE,) if protected else (),
         ))
+    return changes + provider_changes(stack, environment, base_doc, head_doc)
+
+
+def provider_changes(stack: str, environment: str, base_doc: dict[str, Any],
+                     head_doc: dict[str, Any]) -> list[ResourceChange]:
+    """An update per provider whose `terraform.required_providers` version differs between base and head."""
+    base, head = _required_providers(base_doc), _required_providers(head_doc)
+    changes = []
+    for name in sorted(set(base) & set(head)):
+        if base[name].get("version") != head[name].get("version"):
+            changes.append(ResourceChange(
+                stack=stack, environment=environment, address=f"provider.{name}", type=PROVIDER_TYPE,
+                actions=("update",), before=base[name], after=head[name], source=SOURCE_SYNTH,
+            ))
     return changes
+
+
+def _required_providers(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = (doc.get("terraform") or {}).get("required_providers") or {}
+    return {name: dict(spec) for name, spec in found.items() if isinstance(spec, dict)}
 
 
 def _compare(stack: str, environment: str, address: str, rtype: str, base_body: dict[str, Any],
@@ -141,19 +160,25 @@ def _compare(stack: str, environment: str, address: str, rtype: str, base_body: 
     )
 
 
-def resolve_references(value: Any, stack_resources: dict[str, tuple[str, dict[str, Any]]]) -> Any:
+MAX_REFERENCE_DEPTH = 8  # chains such as table.catalog_name -> schema.catalog_name -> catalog.name
+
+
+def resolve_references(value: Any, stack_resources: dict[str, tuple[str, dict[str, Any]]], depth: int = 0) -> Any:
     """Replace references to literal attributes of the same stack (`${databricks_catalog.catalog.name}`
-    -> `retail_prod`), as a plan would show them; computed ones (ids, application ids) stay as written."""
+    -> `retail_prod`, through chains of references), as a plan would show them; computed ones (ids,
+    application ids) stay as written."""
     if isinstance(value, dict):
-        return {k: v if k in META_KEYS else resolve_references(v, stack_resources) for k, v in value.items()}
+        return {k: v if k in META_KEYS else resolve_references(v, stack_resources, depth) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve_references(v, stack_resources) for v in value]
+        return [resolve_references(v, stack_resources, depth) for v in value]
     if not isinstance(value, str) or "${" not in value:
         return value
 
     def literal(match: re.Match[str]) -> str:
         target = stack_resources.get(f"{match.group(1)}.{match.group(2)}")
         found = target[1].get(match.group(3)) if target else None
+        if isinstance(found, str) and "${" in found and depth < MAX_REFERENCE_DEPTH:
+            found = resolve_references(found, stack_resources, depth + 1)
         return found if isinstance(found, str | int) and "${" not in str(found) else match.group(0)
 
     return REFERENCE.sub(lambda m: str(literal(m)), value)

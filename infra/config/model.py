@@ -37,12 +37,14 @@ ENDPOINT_NAME_MAX = 63
 # Git branch or tag names as jobs check them out: no spaces, no control characters, no `..`.
 GIT_REF = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 # Storage URLs Unity Catalog accepts for a managed location.
-STORAGE_URL = re.compile(r"^(s3|abfss|gs|r2)://[^\s/]+(/[^\s]*)?$")
+STORAGE_URL = re.compile(r"^(s3|s3a|abfss|gs|r2)://[^\s/]+(/[^\s]*)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATABRICKS_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 WAREHOUSE_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?/?$")
+# A drift alert reads the metrics its monitor's refresh writes, so it runs this long after the refresh starts.
+ALERT_DELAY_MINUTES = 60
 GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
 # The schemas of every environment's catalog: models and features, inference tables, monitor outputs.
 MODEL_SCHEMA, INFERENCE_SCHEMA, MONITORING_SCHEMA = "ml", "inference", "monitoring"
@@ -109,6 +111,29 @@ def text_like(pattern: re.Pattern[str], what: str, example: str) -> AfterValidat
         return value
 
     return AfterValidator(check)
+
+
+def shifted_quartz(schedule: str, minutes: int) -> str:
+    """`schedule` moved `minutes` later: the fixed second/minute/hour of a daily or weekly Quartz cron.
+
+    Only a fixed minute and hour can be shifted; past midnight the day moves too, which is only
+    right when the day fields are wildcards, so anything else is refused with the fix.
+    """
+    fields = str(schedule).split()
+    minute, hour = fields[1], fields[2]
+    if not (minute.isdigit() and hour.isdigit()):
+        raise ValueError(
+            f"schedule '{schedule}' has no fixed minute and hour, so its drift alert cannot be placed "
+            f"{minutes} minutes after each refresh; use a fixed time such as '0 0 6 * * ?'"
+        )
+    total = int(hour) * 60 + int(minute) + minutes
+    if total >= 24 * 60 and not (fields[3] in ("*", "?") and fields[5] in ("*", "?")):
+        raise ValueError(
+            f"schedule '{schedule}' plus the drift alert's {minutes} minutes crosses midnight on a schedule "
+            "with fixed days; move the refresh earlier in the day"
+        )
+    total %= 24 * 60
+    return " ".join([fields[0], str(total % 60), str(total // 60), *fields[3:]])
 
 
 UcIdentifier = Annotated[str, AfterValidator(uc_identifier)]
@@ -274,6 +299,17 @@ class MonitorConfig(Strict):
     slicing_exprs: list[str] = Field(default_factory=list)
     baseline_table: Annotated[str, AfterValidator(three_level_name)] | None = None
 
+    @field_validator("schedule")
+    @classmethod
+    def _alert_fits(cls, value: str) -> str:
+        shifted_quartz(value, ALERT_DELAY_MINUTES)
+        return value
+
+    @property
+    def alert_schedule(self) -> str:
+        """When the drift alert runs: `ALERT_DELAY_MINUTES` after each refresh, so it reads that refresh's metrics."""
+        return shifted_quartz(self.schedule, ALERT_DELAY_MINUTES)
+
 
 class ModelConfig(Strict):
     name: UcIdentifier
@@ -388,7 +424,11 @@ class WorkspaceConfig(Strict):
 
     @property
     def url(self) -> str:
-        """The workspace URL; for a created AWS workspace it follows from the deployment name."""
+        """The workspace URL for callers outside Terraform (bootstrap, live audit).
+
+        For a created workspace this is only a guess from the deployment name (Databricks may add an
+        account prefix); the stacks never use it: they read `workspace_url` from the account stack.
+        """
         if self.create is not None:
             return f"https://{self.create.deployment_name}.cloud.databricks.com"
         assert self.host
@@ -413,6 +453,11 @@ class BackendConfig(Strict):
         missing = [k for k in required if k not in self.options]
         if missing:
             raise ValueError(f"backend type '{self.type}' needs options: {', '.join(missing)}")
+        if self.type == "s3" and "dynamodb_table" in self.options and self.options.get("use_lockfile") is not True:
+            raise ValueError(
+                "backend option dynamodb_table is deprecated since Terraform 1.11; set use_lockfile: true "
+                "(S3-native locking) and remove dynamodb_table once every run uses Terraform 1.10 or later"
+            )
         secrets = [k for k in self.options if SECRET_NAME.search(k)]
         if secrets:
             raise ValueError(
@@ -456,7 +501,7 @@ class EnvironmentConfig(Strict):
     tier: Tier | None = None
     workspace: WorkspaceConfig
     catalog: UcIdentifier
-    storage_root: Annotated[str, text_like(STORAGE_URL, "a storage URL", "s3://bucket/prefix")] | None = None
+    storage_root: str | None = None  # the catalog's managed storage, needed on a metastore without root storage
     access: dict[str, Role] = Field(default_factory=dict)
     read_only_from: list[str] = Field(default_factory=list)
     serving: bool | list[str] | None = None  # True/False for every served model, or the names to serve
@@ -466,6 +511,16 @@ class EnvironmentConfig(Strict):
     deployer: DeployerConfig = Field(default_factory=DeployerConfig)
     jobs: JobsConfig = Field(default_factory=JobsConfig)
     notifications: NotificationsConfig | None = None
+
+    @field_validator("storage_root")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is not None and not STORAGE_URL.match(value):
+            raise ValueError(
+                f"'{value}' is not a cloud storage URL; use s3://bucket/path, abfss://container@account.dfs.core."
+                "windows.net/path, gs://bucket/path or r2://bucket/path (inside an external location)"
+            )
+        return value
 
 
 class PlatformConfig(Strict):
@@ -598,12 +653,11 @@ class Environment:
     def oidc_subject(self) -> str:
         return f"repo:{self.platform.github.repository}:environment:{self.github_environment}"
 
-    @property
-    def oidc_audiences(self) -> list[str]:
+    def oidc_audiences(self, workspace_url: str) -> list[str]:
         """Audiences GitHub's token may carry: the account id (what the SDKs ask for at account level and the
         policy default) and the workspace's token endpoint (what they ask for at a workspace that
-        advertises no default audience)."""
-        return [self.platform.account.account_id, f"{self.host}/oidc/v1/token"]
+        advertises no default audience). `workspace_url` is the real URL (a reference for a created one)."""
+        return [self.platform.account.account_id, f"{workspace_url}/oidc/v1/token"]
 
     @property
     def notification_emails(self) -> list[str]:

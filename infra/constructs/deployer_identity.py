@@ -26,10 +26,11 @@ class DeployerIdentity(Construct):
     """Service principal + GitHub OIDC federation + USER on the workspace + group membership (account level)."""
 
     def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider,
-                 groups: AccountGroups, workspace_id: str | int,
+                 groups: AccountGroups, workspace_id: str | int, workspace_url: str,
                  after: list[ITerraformDependable] | None = None) -> None:
-        """`after`: what must exist before the workspace assignment (a new workspace's metastore assignment:
-        identity federation needs Unity Catalog)."""
+        """`workspace_url`: the workspace's real URL (the created workspace's `workspace_url`), for the token
+        audience. `after`: what must exist before the workspace assignment (a new workspace's metastore
+        assignment: identity federation needs Unity Catalog)."""
         super().__init__(scope, id_)
         self.service_principal = named(ServicePrincipal(
             self, "sp", display_name=env.deployer_name, provider=account,
@@ -41,7 +42,7 @@ class DeployerIdentity(Construct):
             oidc_policy=ServicePrincipalFederationPolicyOidcPolicy(
                 issuer=GITHUB_OIDC_ISSUER,
                 subject=env.oidc_subject,
-                audiences=env.oidc_audiences,
+                audiences=env.oidc_audiences(workspace_url),
             ),
             provider=account,
         ), "deployer_federation")

@@ -8,22 +8,25 @@ from cdktf_cdktf_provider_databricks.quality_monitor import (
     QualityMonitorSnapshot,
     QualityMonitorTimeSeries,
 )
+from cdktf_cdktf_provider_databricks.schema import Schema
 from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
-from infra.config.model import MODEL_SCHEMA, Environment, FeatureTableConfig
+from infra.config.model import Environment, FeatureTableConfig
 from infra.constructs.naming import named
-from infra.constructs.protection import lifecycle
+from infra.constructs.protection import lifecycle, monitor_lifecycle
+from infra.constructs.references import object_full_name, schema_full_name
 
 
 class FeatureMonitor(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, table: FeatureTableConfig, owner: str,
-                 warehouse_id: str, schedule: str, timezone: str) -> None:
+                 warehouse_id: str, schedule: str, timezone: str, schema: Schema, output_schema: Schema) -> None:
+        """`schema` holds the table, `output_schema` the metrics tables; both reached through references."""
         super().__init__(scope, id_)
         self.table = named(SqlTable(
             self, "table",
-            catalog_name=env.catalog,
-            schema_name=MODEL_SCHEMA,
+            catalog_name=schema.catalog_name,
+            schema_name=schema.name,
             name=table.name,
             table_type="MANAGED",
             data_source_format="DELTA",
@@ -41,11 +44,11 @@ class FeatureMonitor(Construct):
         )
         named(QualityMonitor(
             self, "monitor",
-            table_name=env.feature_table(table),
+            table_name=object_full_name(self.table),
             assets_dir=env.monitor_assets_dir(table.name),
-            output_schema_name=env.monitoring_schema,
+            output_schema_name=schema_full_name(output_schema),
             schedule=[QualityMonitorSchedule(quartz_cron_expression=schedule, timezone_id=timezone)],
             warehouse_id=warehouse_id,
-            depends_on=[self.table],
+            lifecycle=monitor_lifecycle(self.table),
             **profile,
         ), f"feature_monitor_{table.name}")

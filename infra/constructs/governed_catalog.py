@@ -4,12 +4,18 @@ Staging and prod catalogs are ISOLATED: bound read-write to their own workspace 
 to each workspace in `read_only_from`, which is how data scientists in dev read prod data and
 never write it. Grants are `databricks_grants` (authoritative per securable), so an out-of-band
 grant is removed at the next apply instead of surviving silently.
+
+Everything inside the catalog reaches it through references (`catalog.name`, `schema.name`), so
+Terraform creates it first and destroys it last. The owning workspace's READ_WRITE binding comes
+before the schemas and grants: on destroy they go first, while the workspace can still reach the
+catalog. In prod the bindings cannot be destroyed by Terraform at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_databricks.catalog import Catalog
 from cdktf_cdktf_provider_databricks.grants import Grants, GrantsGrant
 from cdktf_cdktf_provider_databricks.schema import Schema
@@ -20,6 +26,7 @@ from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA
 from infra.config.roles import privileges
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
+from infra.constructs.references import schema_full_name
 
 SCHEMA_COMMENTS = {
     MODEL_SCHEMA: "Registered models and feature tables",
@@ -53,6 +60,7 @@ class GovernedCatalog(Construct):
             properties={"managed-by": "lakestack", "environment": env.name},
             lifecycle=protect,
         ), "catalog")
+        own_binding = self._bind(env, workspace_ids) if env.governed else []
         self.schemas = {
             name: named(Schema(
                 self, f"schema-{name}",
@@ -61,29 +69,32 @@ class GovernedCatalog(Construct):
                 comment=comment,
                 owner=owner,
                 force_destroy=False,
+                depends_on=own_binding or None,
                 lifecycle=protect,
             ), f"schema_{name}")
             for name, comment in SCHEMA_COMMENTS.items()
         }
-        named(Grants(self, "grants", catalog=self.catalog.name, grant=role_grants(env, "catalog")), "grants_catalog")
+        named(Grants(self, "grants", catalog=self.catalog.name, grant=role_grants(env, "catalog"),
+                     depends_on=own_binding or None), "grants_catalog")
         for name, schema in self.schemas.items():
-            named(Grants(self, f"grants-{name}", schema=f"{env.catalog}.{name}", grant=role_grants(env, "schema"),
-                         depends_on=[schema]), f"grants_schema_{name}")
-        if env.governed:
-            self._bind(env, workspace_ids)
+            named(Grants(self, f"grants-{name}", schema=schema_full_name(schema), grant=role_grants(env, "schema")),
+                  f"grants_schema_{name}")
 
-    def _bind(self, env: Environment, workspace_ids: Mapping[str, str | int]) -> None:
+    def _bind(self, env: Environment, workspace_ids: Mapping[str, str | int]) -> list[ITerraformDependable]:
+        """Declare the bindings; return the owning workspace's READ_WRITE one (what the catalog's users need)."""
         bindings = [(env.name, "BINDING_TYPE_READ_WRITE", "read_write")] + [
             (other, "BINDING_TYPE_READ_ONLY", "read_only") for other in env.config.read_only_from
         ]
-        for other, binding_type, label in bindings:
+        declared = [
             named(WorkspaceBinding(
                 self, f"binding-{label}-{other}",
                 securable_name=self.catalog.name,
                 securable_type="catalog",
                 workspace_id=workspace_ids[other],
                 binding_type=binding_type,
+                lifecycle=lifecycle(env.protected),
             ), f"binding_{label}_{other}")
+            for other, binding_type, label in bindings
+        ]
+        return declared[:1]
 
-    def schema_name(self, name: str) -> str:
-        return self.schemas[name].name

@@ -28,13 +28,15 @@ from cdktf_cdktf_provider_databricks.quality_monitor import (
     QualityMonitorNotificationsOnFailure,
     QualityMonitorSchedule,
 )
+from cdktf_cdktf_provider_databricks.schema import Schema
 from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
 from infra.config.model import Environment, ModelConfig
 from infra.config.tables import PROCESSED_TABLE_PROPERTIES, latest_drift_sql, processed_columns
 from infra.constructs.naming import named
-from infra.constructs.protection import lifecycle
+from infra.constructs.protection import lifecycle, monitor_lifecycle
+from infra.constructs.references import object_full_name, schema_full_name
 
 
 def sql_columns(model: ModelConfig) -> list[SqlTableColumn]:
@@ -43,17 +45,17 @@ def sql_columns(model: ModelConfig) -> list[SqlTableColumn]:
 
 class InferenceMonitor(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 warehouse_id: str, deployer_application_id: str) -> None:
+                 warehouse_id: str, deployer_application_id: str, schema: Schema, output_schema: Schema) -> None:
+        """`schema` holds the processed table, `output_schema` the metrics tables; both reached through references.
+        The alert runs `MonitorConfig.alert_schedule`: after the refresh whose metrics it reads."""
         super().__init__(scope, id_)
         monitor = model.monitor
         assert monitor is not None, "only monitored models get a monitor"
-        catalog, table = env.processed_table(model).split(".", 1)
-        schema, name = table.split(".")
         self.table = named(SqlTable(
             self, "predictions",
-            catalog_name=catalog,
-            schema_name=schema,
-            name=name,
+            catalog_name=schema.catalog_name,
+            schema_name=schema.name,
+            name=env.processed_table(model).rsplit(".", 1)[-1],
             table_type="MANAGED",
             data_source_format="DELTA",
             comment=f"Processed inference log of {env.endpoint_name(model)}, filled by the monitoring job",
@@ -66,9 +68,9 @@ class InferenceMonitor(Construct):
         emails = env.notification_emails
         self.monitor = named(QualityMonitor(
             self, "monitor",
-            table_name=env.processed_table(model),
+            table_name=object_full_name(self.table),
             assets_dir=env.monitor_assets_dir(model.name),
-            output_schema_name=env.monitoring_schema,
+            output_schema_name=schema_full_name(output_schema),
             inference_log=[QualityMonitorInferenceLog(
                 problem_type=f"PROBLEM_TYPE_{model.problem_type.upper()}",
                 prediction_col=model.prediction_col,
@@ -84,14 +86,14 @@ class InferenceMonitor(Construct):
             slicing_exprs=list(monitor.slicing_exprs) or None,
             baseline_table_name=monitor.baseline_table,
             warehouse_id=warehouse_id,
-            depends_on=[self.table],
+            lifecycle=monitor_lifecycle(self.table),
         ), f"monitor_{model.name}")
         named(AlertV2(
             self, "drift-alert",
             display_name=f"[{env.platform.project}/{env.name}] drift on {model.name}",
             query_text=latest_drift_sql(env, model, monitor),
             warehouse_id=warehouse_id,
-            schedule=AlertV2Schedule(quartz_cron_schedule=monitor.schedule, timezone_id=monitor.timezone),
+            schedule=AlertV2Schedule(quartz_cron_schedule=monitor.alert_schedule, timezone_id=monitor.timezone),
             evaluation=AlertV2Evaluation(
                 comparison_operator="GREATER_THAN",
                 source=AlertV2EvaluationSource(name="max_drift"),

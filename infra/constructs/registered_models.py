@@ -6,32 +6,33 @@ deployment task and are never set here, so promotion never shows up as Terraform
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_databricks.grants import Grants
 from cdktf_cdktf_provider_databricks.registered_model import RegisteredModel
+from cdktf_cdktf_provider_databricks.schema import Schema
 from constructs import Construct
 
-from infra.config.model import MODEL_SCHEMA, Environment, ModelConfig
+from infra.config.model import Environment, ModelConfig
 from infra.constructs.governed_catalog import role_grants
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
+from infra.constructs.references import object_full_name
 
 
 class GovernedModel(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 schema: ITerraformDependable) -> None:
+                 schema: Schema) -> None:
+        """`schema`: the models' schema of this stack, reached through references (created first, destroyed last)."""
         super().__init__(scope, id_)
         self.model = named(RegisteredModel(
             self, "model",
-            catalog_name=env.catalog,
-            schema_name=MODEL_SCHEMA,
+            catalog_name=schema.catalog_name,
+            schema_name=schema.name,
             name=model.name,
             comment=model.description or f"{model.name} ({model.problem_type})",
             owner=owner,
-            depends_on=[schema],
             lifecycle=lifecycle(env.protected),
         ), f"model_{model.name}")
         named(Grants(
-            self, "grants", model=env.model_full_name(model), grant=role_grants(env, "model"),
-            depends_on=[self.model],
+            self, "grants", model=object_full_name(self.model), grant=role_grants(env, "model"),
         ), f"grants_model_{model.name}")
+

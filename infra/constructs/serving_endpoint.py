@@ -17,16 +17,21 @@ from cdktf_cdktf_provider_databricks.model_serving import (
     ModelServingTags,
 )
 from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
+from cdktf_cdktf_provider_databricks.registered_model import RegisteredModel
+from cdktf_cdktf_provider_databricks.schema import Schema
 from constructs import Construct
 
-from infra.config.model import INFERENCE_SCHEMA, Environment, ModelConfig
+from infra.config.model import Environment, ModelConfig
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
+from infra.constructs.references import object_full_name
 
 
 class ServingEndpoint(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig,
-                 deployer_application_id: str) -> None:
+                 deployer_application_id: str, inference_schema: Schema, registered_model: RegisteredModel) -> None:
+        """`inference_schema`: where the AI Gateway writes the payload table; `registered_model`: what the
+        endpoint serves. Both reached through references (created before it, destroyed after it)."""
         super().__init__(scope, id_)
         serving = model.serving
         assert serving is not None, "only served models get an endpoint"
@@ -35,8 +40,8 @@ class ServingEndpoint(Construct):
             name=env.endpoint_name(model),
             ai_gateway=ModelServingAiGateway(
                 inference_table_config=ModelServingAiGatewayInferenceTableConfig(
-                    catalog_name=env.catalog,
-                    schema_name=INFERENCE_SCHEMA,
+                    catalog_name=inference_schema.catalog_name,
+                    schema_name=inference_schema.name,
                     table_name_prefix=env.inference_table_prefix(model),
                     enabled=True,
                 ),
@@ -49,7 +54,7 @@ class ServingEndpoint(Construct):
             tags=[
                 ModelServingTags(key="managed-by", value="lakestack"),
                 ModelServingTags(key="environment", value=env.name),
-                ModelServingTags(key="model", value=env.model_full_name(model)),
+                ModelServingTags(key="model", value=object_full_name(registered_model)),
                 ModelServingTags(key="workload-size", value=serving.workload_size),
             ],
             lifecycle=lifecycle(False, ignore_changes=["config"]),

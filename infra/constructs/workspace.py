@@ -42,3 +42,8 @@ class CreatedWorkspace(Construct):
     @property
     def workspace_id(self) -> str:
         return self.workspace.workspace_id
+
+    @property
+    def workspace_url(self) -> str:
+        """The URL Databricks gives the workspace (it may carry an account prefix): never built by hand."""
+        return self.workspace.workspace_url

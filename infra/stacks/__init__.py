@@ -1,1 +1,1 @@
-"""CDKTF stacks: one per environment, plus `<env>-account` when the environment creates its workspace."""
+"""CDKTF stacks: per environment, `<env>-account` (an account admin applies it) and `<env>` (its deployer does)."""

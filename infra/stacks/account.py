@@ -1,14 +1,17 @@
-"""`<env>-account`: account-level pieces of an environment that creates its own workspace.
+"""`<env>-account`: what only an account admin may change, applied before the environment's own stack.
 
-A provider cannot be configured from a resource created in the same apply, so the workspace (and
-what only the account API can do: metastore assignment, the deployer identity) is applied first,
-in its own stack and state; the environment stack reads its outputs through CDKTF cross-stack
-references.
+Every environment gets one. It holds the account-level objects: the created workspace and its
+metastore assignment (a provider cannot be configured from a resource created in the same apply),
+the deployer service principal with its GitHub OIDC federation policy and group membership, and
+the workspace assignments that make the deployer and the environment's groups exist in the
+workspace. The environment stack, applied by the deployer itself, then needs no account
+privileges, and a change to the deployer's own federation policy can never lock out the apply
+that makes it. The environment stack reads the ids it needs through CDKTF cross-stack references.
 """
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable, TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 from constructs import Construct
 
@@ -18,33 +21,37 @@ from infra.constructs.workspace import CreatedWorkspace
 from infra.constructs.workspace_access import AccountGroups, WorkspaceAccess
 from infra.stacks.backend import configure_backend
 
-
-def account_provider(stack: TerraformStack, env: Environment) -> DatabricksProvider:
-    """The account-API provider; credentials come from the environment (GitHub OIDC in CI)."""
-    return DatabricksProvider(
-        stack, "account", alias="account",
-        host=env.platform.account.host,
-        account_id=env.platform.account.account_id,
-    )
+ACCOUNT_SUFFIX = "account"
 
 
-def account_identities(stack: TerraformStack, env: Environment, provider: DatabricksProvider,
-                       workspace_id: str | int, after: list[ITerraformDependable] | None = None) -> DeployerIdentity:
-    """The environment's account-level identities: its deployer, and the groups assigned to its workspace."""
-    groups = AccountGroups(stack, "groups", env=env, account=provider)
-    WorkspaceAccess(stack, "workspace-access", env=env, groups=groups, account=provider,
-                    workspace_id=workspace_id, after=after)
-    return DeployerIdentity(stack, "deployer", env=env, account=provider, groups=groups,
-                            workspace_id=workspace_id, after=after)
+def account_stack_name(env: Environment) -> str:
+    return f"{env.name}-{ACCOUNT_SUFFIX}"
 
 
 class AccountStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment) -> None:
-        name = f"{env.name}-account"
+        name = account_stack_name(env)
         super().__init__(scope, name)
-        configure_backend(self, env.config.backend, name, suffix="account")
-        provider = account_provider(self, env)
-        self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider)
-        self.deployer = account_identities(self, env, provider, self.workspace.workspace_id,
-                                           after=[self.workspace.metastore_assignment])
-        TerraformOutput(self, "workspace_url", value=self.workspace.workspace.workspace_url)
+        configure_backend(self, env.config.backend, name, suffix=ACCOUNT_SUFFIX)
+        provider = DatabricksProvider(
+            self, "account", alias="account",
+            host=env.platform.account.host,
+            account_id=env.platform.account.account_id,
+        )  # credentials from the environment: an account admin
+        created = env.creates_workspace
+        self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider) if created else None
+        if self.workspace is not None:
+            self.workspace_id: str | int = self.workspace.workspace_id
+            self.workspace_url = self.workspace.workspace_url
+            after = [self.workspace.metastore_assignment]
+            TerraformOutput(self, "workspace_url", value=self.workspace_url)
+        else:
+            assert env.config.workspace.workspace_id is not None
+            self.workspace_id, self.workspace_url, after = env.config.workspace.workspace_id, env.host, None
+        groups = AccountGroups(self, "groups", env=env, account=provider)
+        WorkspaceAccess(self, "workspace-access", env=env, groups=groups, account=provider,
+                        workspace_id=self.workspace_id, after=after)
+        self.deployer = DeployerIdentity(self, "deployer", env=env, account=provider, groups=groups,
+                                         workspace_id=self.workspace_id, workspace_url=self.workspace_url,
+                                         after=after)
+        TerraformOutput(self, "deployer_application_id", value=self.deployer.application_id)

@@ -24,7 +24,11 @@ def configure_backend(stack: TerraformStack, backend: BackendConfig, stack_name:
         LocalBackend(stack, path=str(options.get("path", f"../../../terraform.{stack_name}.tfstate")))
     elif backend.type == "s3":
         options["key"] = _suffixed(str(options["key"]), suffix)
+        use_lockfile = options.pop("use_lockfile", None)
         S3Backend(stack, **options)
+        if use_lockfile is not None:
+            # S3-native locking (Terraform >= 1.10) postdates the CDKTF S3Backend class: set it as an override.
+            stack.add_override("terraform.backend.s3.use_lockfile", use_lockfile)
     elif backend.type == "azurerm":
         options["key"] = _suffixed(str(options["key"]), suffix)
         AzurermBackend(stack, **options)

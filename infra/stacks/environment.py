@@ -1,8 +1,10 @@
 """One environment's stack: its catalog, grants, bindings, models, endpoints and monitors.
 
-Built from the typed config only. Account-level pieces (the deployer identity, and the workspace
-when the environment creates one) come in either through the account provider alias in this
-stack or, for a created workspace, from the `<env>-account` stack.
+Built from the typed config only, and applied by the environment's deployer: it holds workspace
+and metastore objects only, through one workspace provider. Everything account-level (the
+deployer identity, workspace assignments, a created workspace) lives in the `<env>-account` stack,
+applied first by an account admin; this stack reads its ids (deployer application id, workspace
+id and URL of a created workspace) through CDKTF cross-stack references.
 """
 
 from __future__ import annotations
@@ -19,41 +21,42 @@ from cdktf_cdktf_provider_databricks.sql_endpoint import (
 )
 from constructs import Construct
 
-from infra.config.model import MODEL_SCHEMA, Environment
+from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
 from infra.constructs.feature_monitor import FeatureMonitor
 from infra.constructs.governed_catalog import GovernedCatalog
 from infra.constructs.inference_monitor import InferenceMonitor
 from infra.constructs.naming import named
 from infra.constructs.registered_models import GovernedModel
 from infra.constructs.serving_endpoint import ServingEndpoint
-from infra.stacks.account import account_identities, account_provider
 from infra.stacks.backend import configure_backend
 
 
 @dataclass(frozen=True)
 class AccountRefs:
-    """What an environment stack needs from account level: ids that may be cross-stack references."""
+    """What an environment stack reads from account level: values that may be cross-stack references."""
 
-    workspace_ids: Mapping[str, str | int]
-    deployer_application_id: str | None = None  # None: the deployer is declared in this stack
+    workspace_ids: Mapping[str, str | int]  # every environment's workspace id (bindings name other workspaces)
+    workspace_url: str  # this environment's workspace, as Databricks reports it for a created one
+    deployer_application_id: str
 
 
 class EnvironmentStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment, refs: AccountRefs) -> None:
         super().__init__(scope, env.name)
         configure_backend(self, env.config.backend, env.name)
-        DatabricksProvider(self, "databricks", host=env.host)
+        DatabricksProvider(self, "databricks", host=refs.workspace_url)
         deployer_id = refs.deployer_application_id
-        if deployer_id is None:
-            identity = account_identities(self, env, account_provider(self, env), refs.workspace_ids[env.name])
-            deployer_id = identity.application_id
         self.catalog = GovernedCatalog(self, "catalog", env=env, owner=deployer_id, workspace_ids=refs.workspace_ids)
-        for model in env.platform.models:
-            GovernedModel(self, f"model-{model.name}", env=env, model=model, owner=deployer_id,
-                          schema=self.catalog.schemas[MODEL_SCHEMA])
+        schemas = self.catalog.schemas
+        models = {
+            model.name: GovernedModel(self, f"model-{model.name}", env=env, model=model, owner=deployer_id,
+                                      schema=schemas[MODEL_SCHEMA]).model
+            for model in env.platform.models
+        }
         for model in env.served_models:
             ServingEndpoint(self, f"serving-{model.name}", env=env, model=model,
-                            deployer_application_id=deployer_id)
+                            deployer_application_id=deployer_id, inference_schema=schemas[INFERENCE_SCHEMA],
+                            registered_model=models[model.name])
         if env.monitoring_enabled:
             self._monitoring(env, deployer_id)
         TerraformOutput(self, "catalog_name", value=self.catalog.catalog.name)
@@ -61,13 +64,16 @@ class EnvironmentStack(TerraformStack):
 
     def _monitoring(self, env: Environment, deployer_id: str) -> None:
         warehouse_id = env.config.warehouse_id or self._warehouse(env).id
+        schemas = self.catalog.schemas
         for model in env.monitored_models:
             InferenceMonitor(self, f"monitor-{model.name}", env=env, model=model, owner=deployer_id,
-                             warehouse_id=warehouse_id, deployer_application_id=deployer_id)
+                             warehouse_id=warehouse_id, deployer_application_id=deployer_id,
+                             schema=schemas[INFERENCE_SCHEMA], output_schema=schemas[MONITORING_SCHEMA])
         for table in env.platform.feature_tables:
             FeatureMonitor(self, f"features-{table.name}", env=env, table=table, owner=deployer_id,
                            warehouse_id=warehouse_id, schedule=env.config.jobs.monitoring_schedule,
-                           timezone=env.config.jobs.timezone)
+                           timezone=env.config.jobs.timezone,
+                           schema=schemas[MODEL_SCHEMA], output_schema=schemas[MONITORING_SCHEMA])
 
     def _warehouse(self, env: Environment) -> SqlEndpoint:
         """A small serverless SQL warehouse for table DDL, monitor refreshes and drift alerts."""

@@ -9,6 +9,7 @@ into the producing stack's output.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,20 @@ class Resolver:
                 address=address, type=rtype, name=name, stack=stack, environment=env,
                 attributes=self.attributes(stack, address), source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
+                edges=self.edges(stack, body),
             ))
         return out
+
+    def edges(self, stack: str, body: dict[str, Any]) -> tuple[str, ...]:
+        """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
+        found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
+        text = json.dumps({k: v for k, v in body.items() if k not in ("lifecycle", "//", "depends_on")})
+        if "${" in text:
+            for expr in EXPRESSION.findall(text):
+                address = referenced_address(expr.strip())
+                if address is not None and (stack, address) in self.raw:
+                    found[address] = None
+        return tuple(found)
 
     def attributes(self, stack: str, address: str) -> dict[str, Any]:
         key = (stack, address)
@@ -175,6 +188,15 @@ class Resolver:
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
         return self.value(producer, declared["value"])
+
+
+def referenced_address(expr: str) -> str | None:
+    """`type.name` (or `data.type.name`) of a traversal expression, else None."""
+    if not TRAVERSAL.match(expr):
+        return None
+    steps = re.sub(r"\[\d+\]", "", expr).split(".")
+    size = 3 if steps[0] == "data" else 2
+    return ".".join(steps[:size]) if len(steps) >= size else None
 
 
 def derived_id(rtype: str, attributes: dict[str, Any]) -> str | None:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from policies.rules import drift, identity, isolation, monitoring, protection, serving, state, unity_catalog
+from policies.rules import (
+    drift,
+    identity,
+    isolation,
+    monitoring,
+    protection,
+    serving,
+    stack_boundaries,
+    state,
+    unity_catalog,
+)
 from policies.rules.base import AnyRule, DriftRule, Rule, Scope, Severity
 
 CHECK_RULES: tuple[Rule, ...] = (
@@ -13,6 +23,7 @@ CHECK_RULES: tuple[Rule, ...] = (
     *monitoring.RULES,
     *identity.RULES,
     *state.RULES,
+    *stack_boundaries.RULES,
 )
 DRIFT_RULES: tuple[DriftRule, ...] = drift.RULES
 

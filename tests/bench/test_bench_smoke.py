@@ -57,7 +57,7 @@ def test_synth_row_is_measured_with_what_it_produced(smoke_run, results):
     assert synth["runs"][0]["exit_code"] == 0 and synth["median_seconds"] > 0
     assert synth["peak_bytes"] > 10 * 1024 * 1024, "python and the jsii runtime hold tens of MB at least"
     stacks = sorted((smoke_run[1] / "1" / "synth-base").glob("stacks/*/cdk.tf.json"))
-    assert synth["findings"]["stacks"] == len(stacks) == 4
+    assert synth["findings"]["stacks"] == len(stacks) == 6  # <env>-account and <env> per environment
     assert synth["output_bytes"] >= sum(p.stat().st_size for p in stacks)
 
 

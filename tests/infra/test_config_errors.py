@@ -89,6 +89,14 @@ TEXT_CASES = [
     ("serving-list-unknown-model", "    read_only_from: [dev]\n" + STAGING_TAIL,
      "    read_only_from: [dev]\n    serving: [recommender]\n" + STAGING_TAIL,
      ["environments.staging.serving[0]", "unknown model 'recommender'"], "serving: [recommender]"),
+    ("storage-root", "    storage_root: s3://acme-retail-ml-uc/prod", "    storage_root: acme-retail-ml-uc/prod",
+     ["environments.prod.storage_root", "not a cloud storage URL", "s3://bucket/path"], "storage_root: acme"),
+    ("dynamodb-lock", "region: us-east-1,\n                use_lockfile: true, encrypt: true}\n\n  prod:",
+     "region: us-east-1,\n                dynamodb_table: tflock, encrypt: true}\n\n  prod:",
+     ["environments.staging.backend", "dynamodb_table is deprecated", "use_lockfile: true"], None),
+    ("alert-after-unfixed-schedule", "      drift_threshold: 0.25", "      drift_threshold: 0.25\n"
+     "      schedule: '0 */30 * * * ?'",
+     ["models[2].monitor.schedule", "no fixed minute and hour", "drift alert"], "schedule: '0 */30"),
     ("cron", "    jobs: {git_branch: main, data_fraction: 0.1}",
      "    jobs: {git_branch: main, training_schedule: daily}",
      ["environments.staging.jobs.training_schedule", "not a Quartz cron expression"], "training_schedule: daily"),
@@ -177,3 +185,9 @@ def test_credentials_in_backend_options_are_refused(tmp_path):
         load_config(write_config(tmp_path / "p.yaml", data))
     assert "environments.prod.backend: backend option(s) secret_key hold credentials" in str(err.value)
     assert "wJalrXUtnFEMI" not in str(err.value)
+
+
+def test_a_lock_table_is_accepted_beside_the_lock_file_while_migrating(tmp_path):
+    data = example_data()
+    data["environments"]["prod"]["backend"]["options"]["dynamodb_table"] = "tflock"
+    assert load_config(write_config(tmp_path / "p.yaml", data)).environments["prod"].backend.options["use_lockfile"]

@@ -15,12 +15,12 @@ from sqlglot import exp
 
 from infra.config import PlatformConfig
 from lifecycle.monitoring import monitor, sql
-from tests.synth_json import load_stacks, resources
+from tests.synth_json import load_resolved_stacks, resources
 
 
 @pytest.fixture(scope="module")
 def stacks(example_synth_dir):
-    return load_stacks(example_synth_dir)
+    return load_resolved_stacks(example_synth_dir)
 
 
 def full_name(table: dict) -> str:
@@ -110,7 +110,7 @@ def test_feature_monitor_watches_the_declared_table_on_the_jobs_clock(tmp_path) 
     data["environments"]["prod"]["jobs"]["timezone"] = "Europe/Berlin"
     config = config_from_data(tmp_path, data)
     synth(config, tmp_path / "out")
-    prod = load_stacks(tmp_path / "out")["prod"]
+    prod = load_resolved_stacks(tmp_path / "out")["prod"]
     env = config.env("prod")
     for table in config.feature_tables:
         declared = full_name(resources(prod, "databricks_sql_table")[f"feature_table_{table.name}"])
@@ -127,7 +127,8 @@ def test_monitor_dashboards_have_a_folder_each_under_the_project(example_config:
     assert all(folder.startswith(f"/Shared/{example_config.project}/") for folder in folders)
 
 
-@pytest.mark.parametrize("env_name, stack", [("dev", "dev"), ("staging", "staging-account"), ("prod", "prod")])
+@pytest.mark.parametrize("env_name, stack", [("dev", "dev-account"), ("staging", "staging-account"),
+                                             ("prod", "prod-account")])
 def test_bootstrap_finds_the_deployer_terraform_creates(example_config: PlatformConfig, stacks, env_name: str,
                                                         stack: str) -> None:
     """Jobs run as the service principal bootstrap looks up by `env.deployer_name`."""

@@ -6,7 +6,7 @@ import pytest
 
 from infra.synth import synth
 from tests.configs import config_from_data, example_data
-from tests.synth_json import load_stacks, ref, resources
+from tests.synth_json import load_resolved_stacks, load_stacks, ref, resources
 
 MODELS = ("product_recommender", "price_elasticity", "inventory_demand")
 THRESHOLDS = {"product_recommender": 0.2, "price_elasticity": 0.15, "inventory_demand": 0.25}
@@ -19,7 +19,9 @@ QUERY_GROUPS = {
 
 @pytest.fixture(scope="module")
 def stacks(example_synth_dir):
-    return load_stacks(example_synth_dir)
+    """Names resolved through same-stack references (as a plan shows them); test_apply_order.py checks the
+    references themselves."""
+    return load_resolved_stacks(example_synth_dir)
 
 
 def by_name(stack, type_, key):
@@ -77,6 +79,7 @@ def test_each_served_model_has_one_monitor_on_its_processed_table_and_one_drift_
         monitor = monitors[f"retail_{env}.inference.{model}_predictions"]
         assert monitor["output_schema_name"] == f"retail_{env}.monitoring"
         assert monitor["schedule"][0]["quartz_cron_expression"] == "0 0 6 * * ?"
+        assert alerts[f"drift_alert_{model}"]["schedule"]["quartz_cron_schedule"] == "0 0 7 * * ?"  # an hour later
         assert monitor["notifications"][0]["on_failure"][0]["email_addresses"] == ["ml-platform-oncall@acme.example"]
         alert = alerts[f"drift_alert_{model}"]
         assert f"retail_{env}.monitoring.{model}_predictions_drift_metrics" in alert["query_text"]
@@ -157,7 +160,7 @@ def test_snapshot_feature_table_gets_a_snapshot_monitor(tmp_path):
     data = example_data()
     data["feature_tables"][0]["profile"] = "snapshot"
     synth(config_from_data(tmp_path, data), tmp_path / "out")
-    monitor = resources(load_stacks(tmp_path / "out")["prod"], "databricks_quality_monitor")[
+    monitor = resources(load_resolved_stacks(tmp_path / "out")["prod"], "databricks_quality_monitor")[
         "feature_monitor_customer_features"]
     assert monitor["snapshot"] == [{}]
     assert "time_series" not in monitor

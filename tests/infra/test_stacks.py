@@ -8,11 +8,9 @@ import re
 import pytest
 
 from infra.config.roles import privileges
-from tests.synth_json import load_stacks, ref, resources
+from tests.synth_json import load_resolved_stacks, load_stacks, ref, resources
 
 ENVS = ("dev", "staging", "prod")
-DEPLOYER = ref("databricks_service_principal", "deployer", "application_id")
-STAGING_DEPLOYER = re.compile(r"^\$\{data\.terraform_remote_state\.[^}]*staging-account[^}]*application_id\}$")
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +18,20 @@ def stacks(example_synth_dir):
     return load_stacks(example_synth_dir)
 
 
-def deployer_ref(env: str) -> str | re.Pattern[str]:
-    return STAGING_DEPLOYER if env == "staging" else DEPLOYER
+@pytest.fixture(scope="module")
+def resolved(example_synth_dir):
+    """Same-stack references replaced by the literal values they stand for: what a plan shows."""
+    return load_resolved_stacks(example_synth_dir)
 
 
 def is_deployer(value: str, env: str) -> bool:
-    expected = deployer_ref(env)
-    return bool(expected.match(value)) if isinstance(expected, re.Pattern) else value == expected
+    """The deployer's application id, read from the environment's account stack (a cross-stack reference)."""
+    pattern = rf"^\$\{{data\.terraform_remote_state\.[^}}]*-input-{env}-account\.[^}}]*application_id\}}$"
+    return bool(re.match(pattern, value))
 
 
-def test_one_stack_per_environment_plus_account_stack_for_created_workspace(stacks):
-    assert sorted(stacks) == ["dev", "prod", "staging", "staging-account"]
+def test_every_environment_has_a_stack_and_an_account_stack(stacks):
+    assert sorted(stacks) == ["dev", "dev-account", "prod", "prod-account", "staging", "staging-account"]
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -78,8 +79,8 @@ def grants_of(stack, name):
 
 
 @pytest.mark.parametrize(("env", "role"), [("dev", "writer"), ("staging", "reader"), ("prod", "reader")])
-def test_grants_follow_roles_on_catalog_schemas_and_models(stacks, env, role):
-    stack = stacks[env]
+def test_grants_follow_roles_on_catalog_schemas_and_models(resolved, env, role):
+    stack = resolved[env]
     expected_groups = {"retail-data-scientists", "retail-ml-engineers"}
     assert grants_of(stack, "grants_catalog") == {g: list(privileges(role, "catalog")) for g in expected_groups}
     for schema in ("ml", "inference", "monitoring"):
@@ -114,27 +115,40 @@ def test_created_workspace_and_metastore_assignment_live_in_the_account_stack(st
     assert assignment["workspace_id"] == ref("databricks_mws_workspaces", "workspace", "workspace_id")
     deployer_assignment = resources(account, "databricks_mws_permission_assignment")["deployer_workspace_assignment"]
     assert deployer_assignment["depends_on"] == ["databricks_metastore_assignment.metastore_assignment"]
-    for env in ("dev", "prod", "staging"):
-        assert resources(stacks[env], "databricks_mws_workspaces") == {}
+    for stack in ("dev", "prod", "staging", "dev-account", "prod-account"):
+        assert resources(stacks[stack], "databricks_mws_workspaces") == {}
 
 
 HOSTS = {
     "dev": "https://dbc-retail-dev.cloud.databricks.com",
-    "staging": "https://retail-ml-staging.cloud.databricks.com",
     "prod": "https://dbc-retail-prod.cloud.databricks.com",
 }
+CREATED_URL = ref("databricks_mws_workspaces", "workspace", "workspace_url")
 
 
 @pytest.mark.parametrize(("env", "host"), HOSTS.items())
 def test_workspace_provider_points_at_the_environment_and_carries_no_credentials(stacks, env, host):
-    providers = stacks[env]["provider"]["databricks"]
-    workspace = [p for p in providers if "alias" not in p]
-    assert workspace == [{"host": host}]
+    assert stacks[env]["provider"]["databricks"] == [{"host": host}]
 
 
-@pytest.mark.parametrize(("env", "stack"), [("dev", "dev"), ("staging", "staging-account"), ("prod", "prod")])
-def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env, stack):
-    doc = stacks[stack]
+def test_a_created_workspace_is_reached_at_the_url_databricks_reports(stacks):
+    """No URL built from the deployment name: the provider reads `workspace_url` from the account stack."""
+    [provider] = stacks["staging"]["provider"]["databricks"]
+    output = re.match(r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-staging-account\.outputs\."
+                      r"([^}]+)\}$", provider["host"])
+    assert output, provider
+    assert stacks["staging-account"]["output"][output.group(1)]["value"] == CREATED_URL
+    assert stacks["staging-account"]["output"]["workspace_url"]["value"] == CREATED_URL
+    assert "retail-ml-staging.cloud.databricks.com" not in json.dumps(stacks["staging"])
+    assert "retail-ml-staging.cloud.databricks.com" not in json.dumps(stacks["staging-account"])
+
+
+AUDIENCE_HOSTS = {**HOSTS, "staging": CREATED_URL}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env):
+    doc = stacks[f"{env}-account"]
     (sp,) = resources(doc, "databricks_service_principal").values()
     assert sp["display_name"] == f"retail-ml-{env}-deployer"
     assert sp["provider"] == "databricks.account"
@@ -142,7 +156,7 @@ def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env, sta
     assert policy["oidc_policy"] == {
         "issuer": "https://token.actions.githubusercontent.com",
         "subject": f"repo:acme/retail-ml:environment:{env}",
-        "audiences": ["0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9", f"{HOSTS[env]}/oidc/v1/token"],
+        "audiences": ["0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9", f"{AUDIENCE_HOSTS[env]}/oidc/v1/token"],
     }
     assert policy["service_principal_id"] == ref("databricks_service_principal", "deployer", "id")
     assignment = resources(doc, "databricks_mws_permission_assignment")["deployer_workspace_assignment"]
@@ -153,14 +167,14 @@ def test_deployer_identity_with_github_oidc_and_user_assignment(stacks, env, sta
     assert doc["data"]["databricks_group"]["group_deployers"]["display_name"] == "retail-ml-deployers"
 
 
-@pytest.mark.parametrize(("env", "stack", "roles"), [
-    ("dev", "dev", ["data_scientists", "ml_engineers"]),
-    ("staging", "staging-account", ["data_scientists", "merchandising_apps", "ml_engineers"]),
-    ("prod", "prod", ["data_scientists", "merchandising_apps", "ml_engineers"]),
+@pytest.mark.parametrize(("env", "roles"), [
+    ("dev", ["data_scientists", "ml_engineers"]),
+    ("staging", ["data_scientists", "merchandising_apps", "ml_engineers"]),
+    ("prod", ["data_scientists", "merchandising_apps", "ml_engineers"]),
 ])
-def test_groups_the_environment_names_are_assigned_to_its_workspace_as_users(stacks, env, stack, roles):
+def test_groups_the_environment_names_are_assigned_to_its_workspace_as_users(stacks, env, roles):
     """Grants, endpoint permissions and job permissions reach people only through a workspace assignment."""
-    doc = stacks[stack]
+    doc = stacks[f"{env}-account"]
     groups = {k.removeprefix("workspace_assignment_"): v
               for k, v in resources(doc, "databricks_mws_permission_assignment").items()
               if k.startswith("workspace_assignment_")}
@@ -181,8 +195,8 @@ def test_no_long_lived_credentials_are_declared(stacks):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_one_registered_model_per_model_without_aliases(stacks, env):
-    models = resources(stacks[env], "databricks_registered_model")
+def test_one_registered_model_per_model_without_aliases(resolved, env):
+    models = resources(resolved[env], "databricks_registered_model")
     assert sorted(m["name"] for m in models.values()) == ["inventory_demand", "price_elasticity", "product_recommender"]
     for model in models.values():
         assert model["catalog_name"] == f"retail_{env}"
@@ -218,7 +232,7 @@ def test_dev_state_is_local_beside_the_output_folder_so_it_survives_resynth(stac
 def test_governed_state_is_shared_locked_and_encrypted_in_s3(stacks, stack):
     assert stacks[stack]["terraform"]["backend"] == {"s3": {
         "bucket": "acme-retail-ml-tfstate", "key": f"retail-ml/{stack}.tfstate", "region": "us-east-1",
-        "dynamodb_table": "acme-retail-ml-tflock", "encrypt": True,
+        "use_lockfile": True, "encrypt": True,
     }}
 
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_lakestack_synth_writes_every_environment(tmp_path, capsys):
     out = tmp_path / "cdktf.out"
     assert main(["synth", "--config", str(EXAMPLE), "--out", str(out)]) == 0
-    assert sorted(load_stacks(out)) == ["dev", "prod", "staging", "staging-account"]
+    assert sorted(load_stacks(out)) == ["dev", "dev-account", "prod", "prod-account", "staging", "staging-account"]
     assert "synthesized prod" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["cdktf.out"], "no temporary folders left behind"
 

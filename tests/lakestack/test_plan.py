@@ -19,7 +19,7 @@ def test_example_synthesizes_audits_clean_and_reviews_as_all_creates(tmp_path, c
     assert plan(tmp_path) == 0
     out = capsys.readouterr().out
     assert sorted(p.parent.name for p in (tmp_path / "cdktf.out").glob("stacks/*/cdk.tf.json")) == [
-        "dev", "prod", "staging", "staging-account"]
+        "dev", "dev-account", "prod", "prod-account", "staging", "staging-account"]
     assert sorted(p.name for p in (tmp_path / "review-out").iterdir()) == sorted(REPORTS)
     assert "lakestack audit passed" in out
     review = json.loads((tmp_path / "review-out" / "review.json").read_text())

@@ -142,6 +142,12 @@ CASES = [
          add("databricks_job", "notes", name="notes", description="key AKIA" + "ABCDEFGHIJKLMNOP")),
     Case("local-state-prod", "LS-STATE-001", "prod", "terraform_backend.local",
          lambda stack, config: stack.terraform.update(backend=LOCAL_STATE), in_plan=False),
+    Case("monitor-output-schema-literal-prod", "LS-ORDER-001", "prod", f"databricks_quality_monitor.monitor_{MODEL}",
+         set_attr("databricks_quality_monitor", f"monitor_{MODEL}", "output_schema_name", "retail_prod.monitoring"),
+         in_plan=False),
+    Case("model-schema-literal-staging", "LS-ORDER-001", "staging", f"databricks_registered_model.model_{MODEL}",
+         lambda stack, config: stack.get("databricks_registered_model", f"model_{MODEL}").update(
+             catalog_name="retail_staging", schema_name="ml") and None, in_plan=False),
     Case("open-ip-list-dev", "LS-NET-001", "dev", "databricks_ip_access_list.office",
          add("databricks_ip_access_list", "office", label="office", list_type="ALLOW",
              ip_addresses=["10.0.0.0/8", "0.0.0.0/0"])),
@@ -170,6 +176,9 @@ ALLOWED = [
          lambda stack, config: stack.terraform.update(backend=LOCAL_STATE)),
     Case("force-destroy-staging", "LS-PROT-001", "staging", "",
          set_attr("databricks_schema", "schema_ml", "force_destroy", True)),
+    Case("monitor-output-schema-by-depends-on-prod", "LS-ORDER-001", "prod", "",
+         lambda stack, config: stack.get("databricks_quality_monitor", f"monitor_{MODEL}").update(
+             output_schema_name="retail_prod.monitoring", depends_on=["databricks_schema.schema_monitoring"]) and None),
     Case("unserved-staging-needs-no-monitor", "LS-MON-001", "staging", "",
          lambda stack, config: [stack.remove(t, n) for t, n in [
              ("databricks_model_serving", f"serving_{MODEL}"), ("databricks_permissions", PERMISSIONS),
@@ -221,8 +230,9 @@ def test_allowed_lookalikes_pass(tmp_path: Path, example_config: PlatformConfig,
 
 
 def test_every_rule_has_a_violating_case() -> None:
-    # the plan-only destroy rule: test_plan.py; the live-only token rule: test_live.py
-    covered = {c.rule for c in CASES} | {"LS-PROT-002", "LS-SEC-002"}
+    # the plan-only destroy rule: test_plan.py; the live-only token rule: test_live.py; account-level objects in a
+    # deployer stack (which `write_synth` moves to `<env>-account`): test_stack_boundaries.py
+    covered = {c.rule for c in CASES} | {"LS-PROT-002", "LS-SEC-002", "LS-STACK-001"}
     assert covered == {rule.id for rule in CHECK_RULES}
 
 

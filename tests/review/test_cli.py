@@ -28,7 +28,8 @@ def test_json_to_stdout(empty_base, example_synth_dir, capsys):
     assert review("--base", str(empty_base), "--head", str(example_synth_dir), "--format", "json") == 0
     document = json.loads(capsys.readouterr().out)
     assert document["marker"] == MARKER
-    assert {s["stack"] for s in document["stacks"]} == {"dev", "staging", "staging-account", "prod"}
+    assert {s["stack"] for s in document["stacks"]} == {"dev", "dev-account", "staging", "staging-account", "prod",
+                                                      "prod-account"}
 
 
 def test_max_chars_limits_the_comment(empty_base, example_synth_dir, capsys):

@@ -82,7 +82,7 @@ def test_plan_wins_over_synth_for_its_stack(tmp_path, example_config, example_sy
     review = review_of(example_config, base_dir=empty_base, head_dir=example_synth_dir, plans=[path], audit=False)
     sources = {s.stack: s.source for s in review.stacks}
     assert sources == {"prod": "plan", "staging": "config diff", "staging-account": "config diff",
-                       "dev": "config diff"}
+                       "dev": "config diff", "dev-account": "config diff", "prod-account": "config diff"}
     assert [c.address for c in review.changes if c.stack == "prod"] == ["databricks_catalog.catalog"]
 
 

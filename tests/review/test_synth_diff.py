@@ -191,7 +191,8 @@ def test_moved_and_import_blocks(tmp_path):
 def test_empty_base_makes_everything_a_create(example_synth_dir, empty_base, example_config):
     review = review_of(example_config, base_dir=empty_base, head_dir=example_synth_dir, audit=False)
     assert {c.kind for c in review.changes} == {"create"}
-    assert {s.stack for s in review.stacks} == {"dev", "staging", "staging-account", "prod"}
+    assert {s.stack for s in review.stacks} == {"dev", "dev-account", "staging", "staging-account", "prod",
+                                                "prod-account"}
     assert review.destructive == []
     assert all(s.counts["create"] == s.changed for s in review.stacks)
 
