@@ -106,7 +106,7 @@ def test_endpoint_name_too_long_is_refused_instead_of_cut(tmp_path):
     (("account", "host"), "accounts.cloud.databricks.com", "is not an https URL"),
     (("account", "account_id"), "0f1e; drop", "is not an account id"),
     (("environments", "prod", "jobs", "git_branch"), "release branch", "is not a git branch name"),
-    (("environments", "prod", "storage_root"), "not a url", "is not a storage URL"),
+    (("environments", "prod", "storage_root"), "not a url", "is not a cloud storage URL"),
     (("environments", "prod", "warehouse_id"), "abc/def", "is not a SQL warehouse id"),
     (("environments", "prod", "deployer", "github_environment"), "prod:evil", "is not a GitHub environment name"),
     (("notifications", "emails"), ["@"], "is not an email address"),
