@@ -429,6 +429,21 @@ class Environment:
         return self.config.catalog
 
     @property
+    def isolation_mode(self) -> str:
+        """Governed catalogs are ISOLATED (reachable only from bound workspaces); dev catalogs are OPEN."""
+        return "ISOLATED" if self.governed else "OPEN"
+
+    @property
+    def workspace_bindings(self) -> list[tuple[str, str]]:
+        """(environment name, binding type) of each workspace bound to an ISOLATED catalog: its own workspace
+        READ_WRITE, each `read_only_from` workspace READ_ONLY. An OPEN catalog has no bindings."""
+        if not self.governed:
+            return []
+        return [(self.name, "BINDING_TYPE_READ_WRITE")] + [
+            (other, "BINDING_TYPE_READ_ONLY") for other in self.config.read_only_from
+        ]
+
+    @property
     def serving_enabled(self) -> bool:
         serving = self.config.serving
         if serving is None:

@@ -46,7 +46,7 @@ class GovernedCatalog(Construct):
             self, "catalog",
             name=env.catalog,
             comment=f"{env.platform.project} {env.name} catalog, managed by lakestack",
-            isolation_mode="ISOLATED" if env.governed else "OPEN",
+            isolation_mode=env.isolation_mode,
             owner=owner,
             force_destroy=False,
             storage_root=env.config.storage_root,
@@ -69,14 +69,11 @@ class GovernedCatalog(Construct):
         for name, schema in self.schemas.items():
             named(Grants(self, f"grants-{name}", schema=f"{env.catalog}.{name}", grant=role_grants(env, "schema"),
                          depends_on=[schema]), f"grants_schema_{name}")
-        if env.governed:
-            self._bind(env, workspace_ids)
+        self._bind(env, workspace_ids)
 
     def _bind(self, env: Environment, workspace_ids: Mapping[str, str | int]) -> None:
-        bindings = [(env.name, "BINDING_TYPE_READ_WRITE", "read_write")] + [
-            (other, "BINDING_TYPE_READ_ONLY", "read_only") for other in env.config.read_only_from
-        ]
-        for other, binding_type, label in bindings:
+        for other, binding_type in env.workspace_bindings:
+            label = binding_type.removeprefix("BINDING_TYPE_").lower()
             named(WorkspaceBinding(
                 self, f"binding-{label}-{other}",
                 securable_name=self.catalog.name,
