@@ -14,28 +14,53 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from lakestack import __version__
+from lakestack.colour import Painter
 from lakestack.errors import EXIT_BAD_INPUT, InputError
 
-# Modules that contribute subcommands through a `register(subparsers)` function.
+# Modules that contribute subcommands through a `register(subparsers)` function, in the order `--help` lists them.
 COMMAND_MODULES = (
+    "lakestack.plan",
+    "lakestack.validate",
+    "lakestack.show",
     "infra.cli",
     "policies.cli",
     "review.cli",
     "bootstrap.cli",
     "lifecycle.commands.cli",
-    "lakestack.plan",
+    "lakestack.schema",
+    "lakestack.completion",
 )
 
 Handler = Callable[[argparse.Namespace], int]
 
+DESCRIPTION = """\
+A Databricks MLOps platform in code. Every command reads the platform from infra/platform.yaml (or
+--config PATH) and runs offline unless it says it talks to a workspace (bootstrap, audit --live,
+promote, rollback)."""
+
+EPILOG = """\
+getting started (from the repository root, after `make venv`):
+  source .venv/bin/activate        # or call .venv/bin/lakestack directly
+  lakestack validate               # check infra/platform.yaml, every problem at once
+  lakestack show                   # who can read and write what, per environment
+  lakestack plan                   # synth, audit and review, offline (what a pull request's CI does)
+  lakestack COMMAND --help         # options and examples of one command
+
+exit codes: 0 fine, 1 findings or rejected, 2 bad input (a message names the file, line or key, and the
+fix). Without a command, lakestack prints this help and exits 2.
+
+shell completion: eval "$(lakestack completion bash)" (also zsh, tcsh); see docs/cli.md.
+colour: only when writing to a terminal, never when NO_COLOR is set."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="lakestack",
-        description="Databricks MLOps platform in code: synth, audit, review, bootstrap, promote.",
+        prog="lakestack", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"lakestack {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"lakestack {__version__}",
+                        help="print the version and exit")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMAND_MODULES:
         import_module(name).register(subparsers)
     return parser
@@ -46,15 +71,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("CHECKPOINT_DISABLE", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
     handler: Handler = args.handler
     try:
         return handler(args)
     except InputError as exc:
-        print(exc.render(), file=sys.stderr)
+        paint = Painter.for_stream(sys.stderr)
+        lines = exc.render().splitlines()
+        print("\n".join(_styled(line, paint) for line in lines), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _styled(line: str, paint: Painter) -> str:
+    for prefix, style in (("error:", "red"), ("hint:", "yellow")):
+        if line.startswith(prefix):
+            return paint(prefix, style, "bold") + line[len(prefix):]
+    return line
 
 
 if __name__ == "__main__":

@@ -577,6 +577,21 @@ class Environment:
         """Where the batch inference job appends the champion's scores."""
         return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}_batch_predictions"
 
+    def job_kinds(self, model: ModelConfig) -> list[str]:
+        """The MLOps jobs bootstrap seeds for a model here: training and batch inference, and monitoring
+        when the model is monitored in this environment."""
+        monitored = any(m.name == model.name for m in self.monitored_models)
+        return ["training", "batch-inference", *(["monitoring"] if monitored else [])]
+
+    def job_schedule(self, kind: str) -> str:
+        """The Quartz cron expression of a job kind (timezone: `jobs.timezone`)."""
+        jobs = self.config.jobs
+        return {"training": jobs.training_schedule, "batch-inference": jobs.batch_inference_schedule,
+                "monitoring": jobs.monitoring_schedule}[kind]
+
+    def drift_alert_name(self, model: ModelConfig) -> str:
+        return f"[{self.platform.project}/{self.name}] drift on {model.name}"
+
     def job_name(self, model: ModelConfig, kind: str) -> str:
         """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""
         return f"{self.platform.project}-{self.name}-{model.name}-{kind}"
