@@ -9,17 +9,28 @@ from lakestack.options import add_config_option, config_from
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("synth", help="synthesize every environment's stacks to Terraform JSON")
+    parser = subparsers.add_parser(
+        "synth", help="synthesize every environment's stacks to Terraform JSON",
+        description="Validate the config, then write one Terraform JSON file per stack to "
+                    "DIR/stacks/<stack>/cdk.tf.json: a stack per environment, plus <env>-account for an environment "
+                    "that creates its workspace. All or nothing: a failed synth leaves DIR as it was. Needs Node "
+                    "(CDKTF runs on jsii); `cdktf synth` writes the same JSON.",
+        epilog="examples:\n"
+               "  lakestack synth                          # cdktf.out/stacks/<stack>/cdk.tf.json\n"
+               "  lakestack synth --out /tmp/head.out      # e.g. the head of a pull request, for `lakestack review`",
+    )
     add_config_option(parser)
-    parser.add_argument("--out", default="cdktf.out", metavar="DIR", help="output folder (default: cdktf.out)")
+    parser.add_argument("--out", default="cdktf.out", metavar="DIR",
+                        help="output folder, replaced as a whole (default: cdktf.out)")
     parser.set_defaults(handler=run_synth)
 
 
 def run_synth(args: argparse.Namespace) -> int:
     from infra.synth import synth
+    from lakestack.progress import ProgressLines
 
     config = config_from(args)  # validated before anything is written
-    files = synth(config, Path(args.out))
+    files = synth(config, Path(args.out), progress=ProgressLines("synth"))
     for file in files:
         print(f"synthesized {file.parent.name:<16} {file}")
     return 0

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from typing import Any
 
 from lakestack import __version__
 from lakestack.colour import Painter
@@ -33,10 +34,26 @@ COMMAND_MODULES = (
 
 Handler = Callable[[argparse.Namespace], int]
 
-DESCRIPTION = """\
-A Databricks MLOps platform in code. Every command reads the platform from infra/platform.yaml (or
---config PATH) and runs offline unless it says it talks to a workspace (bootstrap, audit --live,
-promote, rollback)."""
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph descriptions to the terminal, keeps multi-line text (examples) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The parser class of `lakestack` and, through `add_subparsers`, of every subcommand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+DESCRIPTION = ("A Databricks MLOps platform in code. Every command reads the platform from infra/platform.yaml "
+               "(or --config PATH) and runs offline unless it says it talks to a workspace (bootstrap, "
+               "audit --live, promote, rollback).")
 
 EPILOG = """\
 getting started (from the repository root, after `make venv`):
@@ -54,10 +71,7 @@ colour: only when writing to a terminal, never when NO_COLOR is set."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="lakestack", description=DESCRIPTION, epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = CommandParser(prog="lakestack", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"lakestack {__version__}",
                         help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")

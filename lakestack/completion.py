@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "completion", help="print a shell completion script (bash, zsh, tcsh)",
         description="Print a completion script for lakestack's commands, options and choices. Source it, or "
                     "install it where your shell looks for completions.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     parser.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     parser.set_defaults(handler=run_completion)

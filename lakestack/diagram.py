@@ -1,9 +1,10 @@
 """Who can read and write which catalog, as a mermaid flowchart (what `lakestack show` and the review draw).
 
 One subgraph per environment holds its workspace, its catalog (with isolation) and its deployer; account
-groups sit apart. Edges: a workspace binding (dotted, READ_WRITE or READ_ONLY, from the bound
-environment's workspace), a group's role on a catalog (`read` thin, `write` thick) and the deployer's
-ownership. Everything comes from the config's accessors, the same ones the stacks use.
+groups sit apart. Edges: a workspace binding (dotted, READ_WRITE or READ_ONLY, from the catalog to the
+bound environment's workspace), a group's role on a catalog (`read` thin, `write` thick) and the
+deployer's ownership. Left to right: who (groups, deployers) -> what (catalogs) -> where (workspaces).
+Everything comes from the config's accessors, the same ones the stacks use.
 
 Node ids are generated (`env_1`, `group_2`, ...), never taken from names, so no environment or group
 name can break the syntax or collide with a mermaid keyword; labels escape quotes and markup.
@@ -107,7 +108,7 @@ class _Diagram:
         catalog = self.node("catalog", e.name)
         for other, binding_type in e.workspace_bindings:
             if other in self.config.environments:
-                self.edge(self.node("workspace", other), "-.->", BINDING_LABELS[binding_type], catalog, BINDING_COLOUR)
+                self.edge(catalog, "-.->", BINDING_LABELS[binding_type], self.node("workspace", other), BINDING_COLOUR)
         for role, access in sorted(e.config.access.items()):
             arrow, text, colour = ROLE_EDGES[access]
             self.edge(self.node("group", role), arrow, text, catalog, colour)

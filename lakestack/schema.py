@@ -45,11 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     f"repository ships it as {SCHEMA_FILE}; point your editor's YAML language server at it to "
                     "get completion and typo checks while editing (see docs/cli.md).",
         epilog="examples:\n"
-               "  lakestack schema                                   # print it\n"
-               f"  lakestack schema --output {SCHEMA_FILE}     # refresh the shipped file after a model change\n"
-               "\nfirst line of a config file, for the YAML language server:\n"
+               "  lakestack schema                                       # print it\n"
+               f"  lakestack schema --output {SCHEMA_FILE}   # refresh the shipped copy\n"
+               "\nfirst line of a config file beside the schema, for the YAML language server:\n"
                "  # yaml-language-server: $schema=platform.schema.json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--output", metavar="FILE", help="write the schema to FILE instead of standard output")
     parser.set_defaults(handler=run_schema)

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check the platform config: YAML syntax, keys, types and values, and the references "
                     "between sections (group roles, environments, model names). Every problem is reported in "
                     "one run, one line each. Nothing is synthesized and nothing is written.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     add_config_option(parser)
     parser.set_defaults(handler=run_validate)

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "holds which role with which privileges, the deployer, serving endpoints and their callers, "
                     "monitors and drift alerts, and the MLOps jobs. It reads the same accessors the stacks and "
                     "bootstrap use, so it says what they will declare.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
     )
     add_config_option(parser)
     parser.add_argument("--env", metavar="ENV", help="show only this environment (default: all)")

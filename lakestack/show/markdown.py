@@ -21,7 +21,9 @@ def render_markdown(facts: dict[str, Any], diagram: str) -> str:
     lines = [f"# {facts['project']}: the platform as declared", "",
              f"{len(envs)} environment(s), {len(facts['models'])} model(s), "
              f"{len(facts['feature_tables'])} feature table(s); GitHub `{facts['github_repository']}`.", "",
-             "Who reaches which catalog: workspace bindings dotted, `read` thin, `write` and `owner` thick.", "",
+             "Who reaches which catalog from where: groups and deployers on the left (`read` thin, `write` and "
+             "`owner` thick), catalogs in the middle, the workspaces each catalog is bound to on the right "
+             "(dotted, READ_WRITE or READ_ONLY).", "",
              "```mermaid", diagram, "```"]
     for env in envs:
         lines += ["", *_environment(env)]
