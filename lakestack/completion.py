@@ -20,7 +20,7 @@ EPILOG = """\
 examples:
   eval "$(lakestack completion bash)"                       # this shell only
   lakestack completion bash > ~/.local/share/bash-completion/completions/lakestack
-  lakestack completion zsh > "${fpath[1]}/_lakestack"       # then restart zsh
+  lakestack completion zsh > ~/.zfunc/_lakestack            # with fpath+=(~/.zfunc) before compinit
 """
 
 

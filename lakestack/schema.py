@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from lakestack.errors import EXIT_OK
-from lakestack.files import write_atomically
+from lakestack.files import write_output
 
 SCHEMA_FILE = Path("infra/platform.schema.json")
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# Draft-07: what YAML language servers support best; pydantic's output uses nothing newer (its `$defs` are
+# reached through plain JSON pointers in `$ref`).
+DIALECT = "http://json-schema.org/draft-07/schema#"
 
 
 def platform_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of the platform config, in input ("validation") mode."""
+    """The JSON Schema (draft-07) of the platform config, in input ("validation") mode."""
     from infra.config.model import PlatformConfig
 
     body = PlatformConfig.model_json_schema(mode="validation")
@@ -55,10 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    text = schema_text()
+    write_output(schema_text(), args.output, what="schema")
     if args.output:
-        write_atomically(Path(args.output), text)
         print(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
     return EXIT_OK

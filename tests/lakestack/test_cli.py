@@ -167,3 +167,24 @@ def test_synth_reports_each_stack(tmp_path, example_config):
     assert heard[1:-1] == ["[1/4] built stack staging-account", "[2/4] built stack dev",
                            "[3/4] built stack staging", "[4/4] built stack prod"]
     assert heard[-1] == "writing Terraform JSON"
+
+
+def complete_in_bash(script_path, *words: str) -> list[str]:
+    """What bash offers at the end of `lakestack WORDS...` (the last word being completed)."""
+    line = " ".join(("lakestack", *words))
+    program = (f"source {script_path}\n"
+               "f=$(complete -p lakestack | sed 's/.*-F \\([^ ]*\\).*/\\1/')\n"
+               f"COMP_WORDS=(lakestack {' '.join(repr(w) for w in words)}); COMP_CWORD={len(words)}\n"
+               f"COMP_LINE={line!r}; COMP_POINT=${{#COMP_LINE}}\n"
+               f"$f lakestack {words[-1]!r} {words[-2] if len(words) > 1 else 'lakestack'!r}\n"
+               'printf "%s\\n" "${COMPREPLY[@]}"')
+    result = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    return result.stdout.split()
+
+
+def test_bash_completes_commands_options_and_choices(tmp_path):
+    script = tmp_path / "lakestack.bash"
+    script.write_text(completion_script("bash"))
+    assert complete_in_bash(script, "va") == ["validate"]
+    assert complete_in_bash(script, "show", "--format", "") == ["text", "markdown", "mermaid", "json"]
+    assert sorted(complete_in_bash(script, "audit", "--f")) == ["--fail-on", "--format"]
