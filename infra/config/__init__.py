@@ -10,6 +10,7 @@ one model and an unknown role in an environment come out of the same run, in fil
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,13 +179,19 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
 
 
 def _references(sections: Sections) -> list[tuple[PathKey, str]]:
+    return [*_model_references(sections), *_table_references(sections), *_environment_references(sections)]
+
+
+def _unknown_roles(sections: Sections, used: Iterable[tuple[PathKey, str]]) -> list[tuple[PathKey, str]]:
+    """Each (path, group role) that `groups` does not declare; nothing to say when `groups` itself is broken."""
+    if sections.groups is None:
+        return []
+    known = list(sections.groups)
+    return [(loc, _unknown("group role", role, known)) for loc, role in used if role not in sections.groups]
+
+
+def _model_references(sections: Sections) -> list[tuple[PathKey, str]]:
     problems: list[tuple[PathKey, str]] = []
-    groups = sections.groups
-    roles = list(groups or ())
-
-    def unknown_role(role: str) -> bool:
-        return groups is not None and role not in groups
-
     seen: dict[str, int] = {}
     for i, model in enumerate(sections.models):
         if model is None:
@@ -194,26 +201,31 @@ def _references(sections: Sections) -> list[tuple[PathKey, str]]:
                              f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
         seen.setdefault(model.name, i)
         problems += _model_columns(i, model)
-        for j, role in enumerate(model.serving.query_roles if model.serving else []):
-            if unknown_role(role):
-                problems.append((("models", i, "serving", "query_roles", j), _unknown("group role", role, roles)))
+        roles = model.serving.query_roles if model.serving else []
+        problems += _unknown_roles(sections, ((("models", i, "serving", "query_roles", j), role)
+                                              for j, role in enumerate(roles)))
+    return problems
 
-    tables: dict[str, int] = {}
+
+def _table_references(sections: Sections) -> list[tuple[PathKey, str]]:
+    problems: list[tuple[PathKey, str]] = []
+    models = {m.name for m in sections.models if m is not None}
+    tables: set[str] = set()
     for i, table in enumerate(sections.feature_tables):
         if table is None:
             continue
-        if table.name in tables or table.name in seen:
+        if table.name in tables or table.name in models:
             problems.append((("feature_tables", i, "name"), f"duplicate table name '{table.name}'"))
-        tables.setdefault(table.name, i)
+        tables.add(table.name)
         columns = [c.name for c in table.columns]
         if table.timestamp_col and table.timestamp_col not in columns:
             problems.append((("feature_tables", i, "timestamp_col"),
                              f"'{table.timestamp_col}' is not one of the table's columns: {', '.join(columns)}"))
+    return problems
 
-    # A broken model may or may not have serving: give it the benefit of the doubt.
-    served = {m.name for m in sections.models if m is not None and m.serving is not None}
-    served |= set(sections.model_names) - {m.name for m in sections.models if m is not None}
-    envs = list(sections.environments)
+
+def _environment_references(sections: Sections) -> list[tuple[PathKey, str]]:
+    problems: list[tuple[PathKey, str]] = []
     catalogs: dict[str, str] = {}
     for name, env in sections.environments.items():
         if env is None:
@@ -225,25 +237,39 @@ def _references(sections: Sections) -> list[tuple[PathKey, str]]:
             problems.append(((*loc, "catalog"), f"catalog '{env.catalog}' is also used by '{catalogs[env.catalog]}'; "
                                                 "each environment needs its own catalog"))
         catalogs.setdefault(env.catalog, name)
-        for role in env.access:
-            if unknown_role(role):
-                problems.append(((*loc, "access", role), _unknown("group role", role, roles)))
-        for j, role in enumerate(env.deployer.member_of):
-            if unknown_role(role):
-                problems.append(((*loc, "deployer", "member_of", j), _unknown("group role", role, roles)))
-        for role in env.jobs.permissions or {}:
-            if unknown_role(role):
-                problems.append(((*loc, "jobs", "permissions", role), _unknown("group role", role, roles)))
-        for j, model_name in enumerate(env.serving if isinstance(env.serving, list) else []):
-            if model_name not in served:
-                message = (f"model '{model_name}' has no serving section" if model_name in sections.model_names
-                           else _unknown("model", model_name, sections.model_names))
-                problems.append(((*loc, "serving", j), message))
-        for j, other in enumerate(env.read_only_from):
-            if other == name:
-                problems.append(((*loc, "read_only_from", j), f"'{name}' cannot be read-only bound to itself"))
-            elif other not in sections.environments:
-                problems.append(((*loc, "read_only_from", j), _unknown("environment", other, envs)))
+        problems += _unknown_roles(sections, _environment_roles(loc, env))
+        problems += _served_models(sections, loc, env)
+        problems += _read_only_sources(sections, loc, name, env)
+    return problems
+
+
+def _environment_roles(loc: PathKey, env: EnvironmentConfig) -> Iterator[tuple[PathKey, str]]:
+    yield from (((*loc, "access", role), role) for role in env.access)
+    yield from (((*loc, "deployer", "member_of", j), role) for j, role in enumerate(env.deployer.member_of))
+    yield from (((*loc, "jobs", "permissions", role), role) for role in env.jobs.permissions or {})
+
+
+def _served_models(sections: Sections, loc: PathKey, env: EnvironmentConfig) -> list[tuple[PathKey, str]]:
+    """Names in `serving: [...]` must be models with a serving section (a broken model gets the benefit of
+    the doubt: it may have one)."""
+    valid = {m.name: m for m in sections.models if m is not None}
+    problems = []
+    for j, model_name in enumerate(env.serving if isinstance(env.serving, list) else []):
+        if model_name not in sections.model_names:
+            problems.append(((*loc, "serving", j), _unknown("model", model_name, sections.model_names)))
+        elif model_name in valid and valid[model_name].serving is None:
+            problems.append(((*loc, "serving", j), f"model '{model_name}' has no serving section"))
+    return problems
+
+
+def _read_only_sources(sections: Sections, loc: PathKey, name: str, env: EnvironmentConfig
+                       ) -> list[tuple[PathKey, str]]:
+    problems = []
+    for j, other in enumerate(env.read_only_from):
+        if other == name:
+            problems.append(((*loc, "read_only_from", j), f"'{name}' cannot be read-only bound to itself"))
+        elif other not in sections.environments:
+            problems.append(((*loc, "read_only_from", j), _unknown("environment", other, list(sections.environments))))
     return problems
 
 
