@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="`terraform show -json` plan of one stack (repeatable); the stack defaults to "
                         "the file name up to its first dot")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
-                        help="markdown (the pull-request comment) or json (a summary for scripts; default: markdown)")
+                        help="markdown (the pull-request comment) or json (the same review, for scripts; "
+                             "default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write the review here instead of stdout")
     parser.add_argument("--max-chars", type=int, default=GITHUB_COMMENT_LIMIT, metavar="N",
                         help=f"comment size limit (default: GitHub's {GITHUB_COMMENT_LIMIT})")
