@@ -33,6 +33,7 @@ COMMAND_MODULES = (
 )
 
 Handler = Callable[[argparse.Namespace], int]
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -99,6 +100,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`lakestack show | head`: stop quietly, as a Unix tool stopped by SIGPIPE would (exit 141).
+
+    Standard output is pointed at /dev/null so the interpreter's final flush cannot fail a second time.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _styled(line: str, paint: Painter) -> str:

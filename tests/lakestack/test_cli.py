@@ -188,3 +188,18 @@ def test_bash_completes_commands_options_and_choices(tmp_path):
     assert complete_in_bash(script, "va") == ["validate"]
     assert complete_in_bash(script, "show", "--format", "") == ["text", "markdown", "mermaid", "json"]
     assert sorted(complete_in_bash(script, "audit", "--f")) == ["--fail-on", "--format"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`lakestack show | head`: no traceback, the exit status of a process stopped by SIGPIPE."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before lakestack writes a byte
+    try:
+        result = subprocess.run([sys.executable, "-m", "lakestack", "show", "--config", str(EXAMPLE)],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert result.stderr == ""
