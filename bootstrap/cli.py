@@ -24,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Show what bootstrap would create, update or leave alone in the environment's workspace; "
                     "with --apply, make those changes. The host comes from the config, credentials from "
                     "the standard Databricks environment variables or profile.",
+        epilog="examples:\n"
+               "  lakestack bootstrap --env staging                  # plan: create / update / unchanged per job\n"
+               "  lakestack bootstrap --env staging --apply          # carry it out; a second run writes nothing\n"
+               "  lakestack bootstrap --env staging --apply --prune  # also delete orphaned jobs\n"
+               "\nexit codes: 0 planned or applied, 1 the workspace refused a call or a job is in conflict, "
+               "2 bad input",
     )
     add_config_option(parser)
     add_env_option(parser)
@@ -61,7 +67,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     def report(change: Change) -> None:
         applied.append(change)
         if text:
-            print(progress_line(change), flush=True)
+            print(f"[{len(applied)}/{len(plan.pending)}] {progress_line(change)}", flush=True)
 
     try:
         seeder.apply(plan, progress=report)

@@ -86,14 +86,17 @@ def is_seeded_for(tags: dict[str, str] | None, env: Environment) -> bool:
 
 def build_job_specs(env: Environment, run_as_application_id: str) -> list[JobSpec]:
     """Every job of `env`, per model in config order: training, batch inference, then monitoring."""
-    monitored = {m.name for m in env.monitored_models}
-    specs = []
-    for model in env.platform.models:
-        specs.append(_spec(env, model, "training", _training_tasks(env, model), run_as_application_id))
-        specs.append(_spec(env, model, "batch-inference", _batch_tasks(), run_as_application_id))
-        if model.name in monitored:
-            specs.append(_spec(env, model, "monitoring", _monitoring_tasks(), run_as_application_id))
-    return specs
+    return [
+        _spec(env, model, kind, _tasks(env, model, kind), run_as_application_id)
+        for model in env.platform.models
+        for kind in env.job_kinds(model)
+    ]
+
+
+def _tasks(env: Environment, model: ModelConfig, kind: str) -> list[jobs.Task]:
+    if kind == "training":
+        return _training_tasks(env, model)
+    return _batch_tasks() if kind == "batch-inference" else _monitoring_tasks()
 
 
 def _spec(env: Environment, model: ModelConfig, kind: str, tasks: list[jobs.Task], run_as: str) -> JobSpec:
@@ -141,11 +144,7 @@ def _serverless_environment() -> jobs.JobEnvironment:
 
 def _schedule(env: Environment, kind: str) -> jobs.CronSchedule:
     config = env.config.jobs
-    cron = {
-        "training": config.training_schedule,
-        "batch-inference": config.batch_inference_schedule,
-        "monitoring": config.monitoring_schedule,
-    }[kind]
+    cron = env.job_schedule(kind)
     pause = jobs.PauseStatus.PAUSED if config.paused else jobs.PauseStatus.UNPAUSED
     return jobs.CronSchedule(quartz_cron_expression=cron, timezone_id=config.timezone, pause_status=pause)
 

@@ -11,9 +11,19 @@ from lakestack.preflight import require_node, require_writable_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("synth", help="synthesize every environment's stacks to Terraform JSON")
+    parser = subparsers.add_parser(
+        "synth", help="synthesize every environment's stacks to Terraform JSON",
+        description="Validate the config, then write one Terraform JSON file per stack to "
+                    "DIR/stacks/<stack>/cdk.tf.json: a stack per environment, plus <env>-account for an environment "
+                    "that creates its workspace. All or nothing: a failed synth leaves DIR as it was. Needs Node "
+                    "(CDKTF runs on jsii); `cdktf synth` writes the same JSON.",
+        epilog="examples:\n"
+               "  lakestack synth                          # cdktf.out/stacks/<stack>/cdk.tf.json\n"
+               "  lakestack synth --out /tmp/head.out      # e.g. the head of a pull request, for `lakestack review`",
+    )
     add_config_option(parser)
-    parser.add_argument("--out", default="cdktf.out", metavar="DIR", help="output folder (default: cdktf.out)")
+    parser.add_argument("--out", default="cdktf.out", metavar="DIR",
+                        help="output folder, replaced as a whole (default: cdktf.out)")
     parser.set_defaults(handler=run_synth)
 
 
@@ -22,9 +32,10 @@ def run_synth(args: argparse.Namespace) -> int:
     require_writable_folder(args.out, what="synth output folder")
     require_node()  # before cdktf is imported: without Node, the import itself fails
     from infra.synth import synth
+    from lakestack.progress import ProgressLines
 
     try:
-        files = synth(config, Path(args.out))
+        files = synth(config, Path(args.out), progress=ProgressLines("synth"))
     except OSError as exc:
         raise InputError(f"{args.out}: cannot write the synth output ({exc.strerror or exc})") from None
     for file in files:

@@ -12,19 +12,23 @@ import tempfile
 from pathlib import Path
 
 from infra.config.model import PlatformConfig
+from lakestack.progress import Progress, no_progress
 
 DEFAULT_OUT = Path("cdktf.out")
 
 
-def synth(config: PlatformConfig, out: Path = DEFAULT_OUT) -> list[Path]:
+def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, progress: Progress = no_progress) -> list[Path]:
     """Write `<out>/stacks/<stack>/cdk.tf.json` for every stack; return the files written."""
+    progress("starting CDKTF and the Databricks provider (jsii, Node)")
     from infra.app import build_app  # jsii start-up is paid only when synthesizing
 
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        build_app(config, outdir=str(staging)).synth()
+        app = build_app(config, outdir=str(staging), progress=progress)
+        progress("writing Terraform JSON")
+        app.synth()
         _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -30,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Synthesize every environment to --out, audit the governance policies on it, and write the "
                     "pull-request review (against --base, or an empty platform) and the audit reports to "
                     "--report-dir.",
+        epilog="examples:\n"
+               "  lakestack plan                       # cdktf.out/ and review-out/ against an empty platform\n"
+               "  lakestack plan --base base.out       # review against a synth of the target branch\n"
+               "\nexit codes: 0 audit passed, 1 audit findings at or above high, 2 bad input",
     )
     add_config_option(parser)
     parser.add_argument("--out", default="cdktf.out", metavar="DIR", help="synth output folder (default: cdktf.out)")
@@ -45,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_plan(args: argparse.Namespace) -> int:
     from infra.config import load_config
     from infra.synth import synth
+    from lakestack.progress import ProgressLines
     from policies.audit import parse_severity, run_audit
     from policies.report import render, verdict
     from policies.waivers import default_waivers_path
@@ -58,7 +63,7 @@ def run_plan(args: argparse.Namespace) -> int:
     require_writable_folder(reports, what="report folder")
     require_node()
 
-    for file in synth(config, out):
+    for file in synth(config, out, progress=ProgressLines("synth")):
         print(f"synthesized {file.parent.name:<16} {file}")
 
     fail_on = parse_severity(FAIL_ON)

@@ -24,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "audit", help="check the governance policies on a synth, plans or the live workspace",
         description="Audit the Databricks governance rule pack (docs/policies.md). Without --plan or --live it "
                     "audits the synthesized stacks in --synth-dir.",
+        epilog="examples:\n"
+               "  lakestack audit                                      # the synth in cdktf.out, text report\n"
+               "  lakestack audit --format sarif --output audit.sarif  # for GitHub code scanning\n"
+               "  lakestack audit --plan prod=prod.plan.json           # a `terraform show -json` plan\n"
+               "  lakestack audit --live --env prod                    # the live workspace, plus drift\n"
+               "\nexit codes: 0 nothing at or above --fail-on, 1 findings, 2 bad input",
     )
     add_config_option(parser)
     parser.add_argument("--synth-dir", metavar="DIR", default=None,

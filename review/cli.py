@@ -20,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Compare a base and a head synth folder and/or read `terraform show -json` plans, "
                     "then write one review: counts per stack and action, destroys and replacements "
                     "first, grant and binding changes, risks, the audit of the head, details per stack.",
+        epilog="examples:\n"
+               "  lakestack review --base base.out --head cdktf.out --output review.md\n"
+               "  lakestack review --head cdktf.out --plan prod=prod.plan.json --format json\n"
+               "  lakestack review --base base.out --head cdktf.out --fail-on-risk   # gate a pull request\n"
+               "\nexit codes: 0 written, 1 --fail-on-risk and a high risk or failed audit, 2 bad input",
     )
     add_config_option(parser)
     parser.add_argument("--base", metavar="DIR", help="synth folder of the base branch (empty: everything "
@@ -28,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--plan", action="append", default=[], metavar="[STACK=]FILE",
                         help="`terraform show -json` plan of one stack (repeatable); the stack defaults to "
                         "the file name up to its first dot")
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                        help="markdown (the pull-request comment) or json (the same review, for scripts; "
+                             "default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write the review here instead of stdout")
     parser.add_argument("--max-chars", type=int, default=GITHUB_COMMENT_LIMIT, metavar="N",
                         help=f"comment size limit (default: GitHub's {GITHUB_COMMENT_LIMIT})")
@@ -79,6 +86,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="copy a `terraform show -json` plan without secrets (for CI artifacts)",
         description="Keep what `lakestack review --plan` reads (actions, reasons, masks) and mask every "
                     "sensitive or secret-looking value; drop variables, state and configuration.",
+        epilog="example:\n"
+               "  terraform show -json prod.tfplan > prod.plan.json\n"
+               "  lakestack redact-plan prod.plan.json --output prod.redacted.json",
     )
     redact.add_argument("plan", metavar="PLAN_JSON", help="`terraform show -json` output")
     redact.add_argument("--output", required=True, metavar="FILE", help="where to write the redacted plan")

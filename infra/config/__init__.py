@@ -2,20 +2,26 @@
 
 Every problem is reported at once, one line each, as `file:line: key.path: what is wrong (how to fix)`,
 through `InputError` (exit code 2 at the command line). Structure and types are checked by pydantic;
-the cross-references between sections (roles, environments, names) are checked here.
+the cross-references between sections (roles, environments, names) are checked here. When the structure
+is broken, the references are still checked on every section that is sound on its own, so a typo'd key in
+one model and an unknown role in an environment come out of the same run, in file order.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from infra.config.model import (
     TIERS,
     Environment,
+    EnvironmentConfig,
+    FeatureTableConfig,
     ModelConfig,
     PlatformConfig,
 )
@@ -38,11 +44,26 @@ def parse_config(source: YamlSource) -> PlatformConfig:
     try:
         config = PlatformConfig.model_validate(source.data)
     except ValidationError as exc:
-        raise InputError([_describe(error, source) for error in exc.errors()]) from None
-    problems = [f"{source.where(loc)}: {_dotted(loc)}: {message}" for loc, message in cross_check(config)]
+        structural = [(_line(error["loc"], source), _describe(error, source)) for error in exc.errors()]
+        references = _references(Sections.salvaged(source.data))
+        raise InputError(_in_file_order(structural, _located(references, source))) from None
+    problems = _located(cross_check(config), source)
     if problems:
-        raise InputError(problems)
+        raise InputError(_in_file_order(problems))
     return config
+
+
+def _located(problems: list[tuple[PathKey, str]], source: YamlSource) -> list[tuple[int, str]]:
+    return [(source.line_of(loc) or 0, f"{source.where(loc)}: {_dotted(loc)}: {message}") for loc, message in problems]
+
+
+def _line(loc: tuple[Any, ...], source: YamlSource) -> int:
+    return source.line_of(_clean(loc)) or 0
+
+
+def _in_file_order(*groups: list[tuple[int, str]]) -> list[str]:
+    """Problems sorted by line (stable: structure before references on the same line)."""
+    return [text for _, text in sorted((p for group in groups for p in group), key=lambda p: p[0])]
 
 
 def _dotted(loc: PathKey) -> str:
@@ -52,10 +73,15 @@ def _dotted(loc: PathKey) -> str:
     return out or "(top level)"
 
 
+def _clean(loc: tuple[Any, ...]) -> PathKey:
+    """A pydantic error location without its validator steps (`function-after[...]`, `literal[...]`, `[key]`)."""
+    return tuple(p for p in loc
+                 if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal[")))))
+
+
 def _describe(error: dict[str, Any], source: YamlSource) -> str:
     """Turn one pydantic error into `file:line: key: message`, with a did-you-mean for unknown keys."""
-    loc = tuple(p for p in error["loc"]
-                if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal[")))))
+    loc = _clean(error["loc"])
     kind = error["type"]
     where = source.where(loc)
     if kind == "extra_forbidden":
@@ -104,35 +130,107 @@ def _unknown(kind: str, name: str, known: list[str]) -> str:
     return f"unknown {kind} '{name}'{hint}"
 
 
+@dataclass(frozen=True)
+class Sections:
+    """The sections reference checks read; a None item is one whose own structure is broken (not checked,
+    but its name still counts as declared, so one broken section does not make others look wrong)."""
+
+    groups: dict[str, str] | None
+    models: list[ModelConfig | None]
+    model_names: list[str]
+    feature_tables: list[FeatureTableConfig | None]
+    environments: dict[str, EnvironmentConfig | None]
+
+    @classmethod
+    def of(cls, config: PlatformConfig) -> Sections:
+        return cls(dict(config.groups), list(config.models), [m.name for m in config.models],
+                   list(config.feature_tables), dict(config.environments))
+
+    @classmethod
+    def salvaged(cls, data: dict[str, Any]) -> Sections:
+        """Every section of raw `data` that validates on its own."""
+        models = _items(data.get("models"))
+        names = [str(m["name"]) for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)]
+        environments = data.get("environments")
+        return cls(
+            groups=_valid(TypeAdapter(dict[str, str]), data.get("groups", {})),
+            models=[_valid(ModelConfig, m) for m in models],
+            model_names=names,
+            feature_tables=[_valid(FeatureTableConfig, t) for t in _items(data.get("feature_tables"))],
+            environments={str(k): _valid(EnvironmentConfig, v) for k, v in environments.items()}
+            if isinstance(environments, dict) else {},
+        )
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _valid(kind: Any, value: Any) -> Any:
+    validate = kind.validate_python if isinstance(kind, TypeAdapter) else kind.model_validate
+    try:
+        return validate(value)
+    except ValidationError:
+        return None
+
+
 def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
     """References between sections: every (path, message) that names something not declared."""
-    problems: list[tuple[PathKey, str]] = []
-    roles = list(config.groups)
-    envs = list(config.environments)
+    return _references(Sections.of(config))
 
+
+def _references(sections: Sections) -> list[tuple[PathKey, str]]:
+    return [*_model_references(sections), *_table_references(sections), *_environment_references(sections)]
+
+
+def _unknown_roles(sections: Sections, used: Iterable[tuple[PathKey, str]]) -> list[tuple[PathKey, str]]:
+    """Each (path, group role) that `groups` does not declare; nothing to say when `groups` itself is broken."""
+    if sections.groups is None:
+        return []
+    known = list(sections.groups)
+    return [(loc, _unknown("group role", role, known)) for loc, role in used if role not in sections.groups]
+
+
+def _model_references(sections: Sections) -> list[tuple[PathKey, str]]:
+    problems: list[tuple[PathKey, str]] = []
     seen: dict[str, int] = {}
-    for i, model in enumerate(config.models):
+    for i, model in enumerate(sections.models):
+        if model is None:
+            continue
         if model.name in seen:
             problems.append((("models", i, "name"),
                              f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
         seen.setdefault(model.name, i)
         problems += _model_columns(i, model)
-        for j, role in enumerate(model.serving.query_roles if model.serving else []):
-            if role not in config.groups:
-                problems.append((("models", i, "serving", "query_roles", j), _unknown("group role", role, roles)))
+        roles = model.serving.query_roles if model.serving else []
+        problems += _unknown_roles(sections, ((("models", i, "serving", "query_roles", j), role)
+                                              for j, role in enumerate(roles)))
+    return problems
 
-    tables: dict[str, int] = {}
-    for i, table in enumerate(config.feature_tables):
-        if table.name in tables or table.name in seen:
+
+def _table_references(sections: Sections) -> list[tuple[PathKey, str]]:
+    problems: list[tuple[PathKey, str]] = []
+    models = {m.name for m in sections.models if m is not None}
+    tables: set[str] = set()
+    for i, table in enumerate(sections.feature_tables):
+        if table is None:
+            continue
+        if table.name in tables or table.name in models:
             problems.append((("feature_tables", i, "name"), f"duplicate table name '{table.name}'"))
-        tables.setdefault(table.name, i)
+        tables.add(table.name)
         columns = [c.name for c in table.columns]
         if table.timestamp_col and table.timestamp_col not in columns:
             problems.append((("feature_tables", i, "timestamp_col"),
                              f"'{table.timestamp_col}' is not one of the table's columns: {', '.join(columns)}"))
+    return problems
 
+
+def _environment_references(sections: Sections) -> list[tuple[PathKey, str]]:
+    problems: list[tuple[PathKey, str]] = []
     catalogs: dict[str, str] = {}
-    for name, env in config.environments.items():
+    for name, env in sections.environments.items():
+        if env is None:
+            continue
         loc: PathKey = ("environments", name)
         if env.tier is None and name not in TIERS:
             problems.append((loc, f"environment '{name}' needs tier: dev, staging or prod"))
@@ -140,27 +238,39 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
             problems.append(((*loc, "catalog"), f"catalog '{env.catalog}' is also used by '{catalogs[env.catalog]}'; "
                                                 "each environment needs its own catalog"))
         catalogs.setdefault(env.catalog, name)
-        for role in env.access:
-            if role not in config.groups:
-                problems.append(((*loc, "access", role), _unknown("group role", role, roles)))
-        for j, role in enumerate(env.deployer.member_of):
-            if role not in config.groups:
-                problems.append(((*loc, "deployer", "member_of", j), _unknown("group role", role, roles)))
-        for role in env.jobs.permissions or {}:
-            if role not in config.groups:
-                problems.append(((*loc, "jobs", "permissions", role), _unknown("group role", role, roles)))
-        served = [m.name for m in config.models if m.serving is not None]
-        for j, model_name in enumerate(env.serving if isinstance(env.serving, list) else []):
-            if model_name not in served:
-                known = [m.name for m in config.models]
-                message = (f"model '{model_name}' has no serving section" if model_name in known
-                           else _unknown("model", model_name, known))
-                problems.append(((*loc, "serving", j), message))
-        for j, other in enumerate(env.read_only_from):
-            if other == name:
-                problems.append(((*loc, "read_only_from", j), f"'{name}' cannot be read-only bound to itself"))
-            elif other not in config.environments:
-                problems.append(((*loc, "read_only_from", j), _unknown("environment", other, envs)))
+        problems += _unknown_roles(sections, _environment_roles(loc, env))
+        problems += _served_models(sections, loc, env)
+        problems += _read_only_sources(sections, loc, name, env)
+    return problems
+
+
+def _environment_roles(loc: PathKey, env: EnvironmentConfig) -> Iterator[tuple[PathKey, str]]:
+    yield from (((*loc, "access", role), role) for role in env.access)
+    yield from (((*loc, "deployer", "member_of", j), role) for j, role in enumerate(env.deployer.member_of))
+    yield from (((*loc, "jobs", "permissions", role), role) for role in env.jobs.permissions or {})
+
+
+def _served_models(sections: Sections, loc: PathKey, env: EnvironmentConfig) -> list[tuple[PathKey, str]]:
+    """Names in `serving: [...]` must be models with a serving section (a broken model gets the benefit of
+    the doubt: it may have one)."""
+    valid = {m.name: m for m in sections.models if m is not None}
+    problems = []
+    for j, model_name in enumerate(env.serving if isinstance(env.serving, list) else []):
+        if model_name not in sections.model_names:
+            problems.append(((*loc, "serving", j), _unknown("model", model_name, sections.model_names)))
+        elif model_name in valid and valid[model_name].serving is None:
+            problems.append(((*loc, "serving", j), f"model '{model_name}' has no serving section"))
+    return problems
+
+
+def _read_only_sources(sections: Sections, loc: PathKey, name: str, env: EnvironmentConfig
+                       ) -> list[tuple[PathKey, str]]:
+    problems = []
+    for j, other in enumerate(env.read_only_from):
+        if other == name:
+            problems.append(((*loc, "read_only_from", j), f"'{name}' cannot be read-only bound to itself"))
+        elif other not in sections.environments:
+            problems.append(((*loc, "read_only_from", j), _unknown("environment", other, list(sections.environments))))
     return problems
 
 

@@ -610,6 +610,21 @@ class Environment:
         return self.config.catalog
 
     @property
+    def isolation_mode(self) -> str:
+        """Governed catalogs are ISOLATED (reachable only from bound workspaces); dev catalogs are OPEN."""
+        return "ISOLATED" if self.governed else "OPEN"
+
+    @property
+    def workspace_bindings(self) -> list[tuple[str, str]]:
+        """(environment name, binding type) of each workspace bound to an ISOLATED catalog: its own workspace
+        READ_WRITE, each `read_only_from` workspace READ_ONLY. An OPEN catalog has no bindings."""
+        if not self.governed:
+            return []
+        return [(self.name, "BINDING_TYPE_READ_WRITE")] + [
+            (other, "BINDING_TYPE_READ_ONLY") for other in self.config.read_only_from
+        ]
+
+    @property
     def serving_enabled(self) -> bool:
         serving = self.config.serving
         if serving is None:
@@ -740,6 +755,21 @@ class Environment:
     def batch_predictions_table(self, model: ModelConfig) -> str:
         """Where the batch inference job appends the champion's scores."""
         return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}_batch_predictions"
+
+    def job_kinds(self, model: ModelConfig) -> list[str]:
+        """The MLOps jobs bootstrap seeds for a model here: training and batch inference, and monitoring
+        when the model is monitored in this environment."""
+        monitored = any(m.name == model.name for m in self.monitored_models)
+        return ["training", "batch-inference", *(["monitoring"] if monitored else [])]
+
+    def job_schedule(self, kind: str) -> str:
+        """The Quartz cron expression of a job kind (timezone: `jobs.timezone`)."""
+        jobs = self.config.jobs
+        return {"training": jobs.training_schedule, "batch-inference": jobs.batch_inference_schedule,
+                "monitoring": jobs.monitoring_schedule}[kind]
+
+    def drift_alert_name(self, model: ModelConfig) -> str:
+        return f"[{self.platform.project}/{self.name}] drift on {model.name}"
 
     def job_name(self, model: ModelConfig, kind: str) -> str:
         """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""

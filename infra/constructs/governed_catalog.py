@@ -53,7 +53,7 @@ class GovernedCatalog(Construct):
             self, "catalog",
             name=env.catalog,
             comment=f"{env.platform.project} {env.name} catalog, managed by lakestack",
-            isolation_mode="ISOLATED" if env.governed else "OPEN",
+            isolation_mode=env.isolation_mode,
             owner=owner,
             force_destroy=False,
             storage_root=env.config.storage_root,
@@ -82,19 +82,18 @@ class GovernedCatalog(Construct):
 
     def _bind(self, env: Environment, workspace_ids: Mapping[str, str | int]) -> list[ITerraformDependable]:
         """Declare the bindings; return the owning workspace's READ_WRITE one (what the catalog's users need)."""
-        bindings = [(env.name, "BINDING_TYPE_READ_WRITE", "read_write")] + [
-            (other, "BINDING_TYPE_READ_ONLY", "read_only") for other in env.config.read_only_from
-        ]
-        declared = [
-            named(WorkspaceBinding(
-                self, f"binding-{label}-{other}",
-                securable_name=self.catalog.name,
-                securable_type="catalog",
-                workspace_id=workspace_ids[other],
-                binding_type=binding_type,
-                lifecycle=lifecycle(env.protected),
-            ), f"binding_{label}_{other}")
-            for other, binding_type, label in bindings
-        ]
+        declared = [self._binding(env, other, binding_type, workspace_ids[other])
+                    for other, binding_type in env.workspace_bindings]
         return declared[:1]
+
+    def _binding(self, env: Environment, other: str, binding_type: str, workspace_id: str | int) -> WorkspaceBinding:
+        label = binding_type.removeprefix("BINDING_TYPE_").lower()
+        return named(WorkspaceBinding(
+            self, f"binding-{label}-{other}",
+            securable_name=self.catalog.name,
+            securable_type="catalog",
+            workspace_id=workspace_id,
+            binding_type=binding_type,
+            lifecycle=lifecycle(env.protected),
+        ), f"binding_{label}_{other}")
 

@@ -90,7 +90,7 @@ class InferenceMonitor(Construct):
         ), f"monitor_{model.name}")
         named(AlertV2(
             self, "drift-alert",
-            display_name=f"[{env.platform.project}/{env.name}] drift on {model.name}",
+            display_name=env.drift_alert_name(model),
             query_text=latest_drift_sql(env, model, monitor),
             warehouse_id=warehouse_id,
             schedule=AlertV2Schedule(quartz_cron_schedule=monitor.alert_schedule, timezone_id=monitor.timezone),

@@ -23,12 +23,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Champion and serve it. Exit 0 promoted, 1 rejected (by validation, or because the "
                     "serving endpoint failed to load it in time), 2 bad input. MLflow URIs come "
                     "from MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI.",
+        epilog="examples:\n"
+               "  lakestack promote --env staging --model product_recommender --version 2\n"
+               "  lakestack promote --env staging --model product_recommender --version 2 --mode dry_run "
+               "--format json",
     )
     add_model_options(promote)
     promote.add_argument("--version", required=True, metavar="N", help="candidate model version")
     promote.add_argument("--mode", choices=("enabled", "dry_run", "disabled"),
                          help="override validation.mode from the config")
-    promote.add_argument("--format", choices=("text", "json"), default="text")
+    promote.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text (for people) or json (the decision and metrics, for scripts; default: text)")
     add_serving_timeout_option(promote)
     promote.set_defaults(handler=_promote)
 
@@ -37,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Point the serving endpoint back at the previous champion and, once it serves it, move "
                     "Champion there. Exit 0 rolled back, 1 the endpoint failed to load it in time (nothing "
                     "moved), 2 bad input or no previous champion.",
+        epilog="example:\n"
+               "  lakestack rollback --env staging --model product_recommender",
     )
     add_model_options(rollback)
     add_serving_timeout_option(rollback)
@@ -44,6 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     demo = subparsers.add_parser(
         "demo", help="run train, promote, drift and retrain end to end on a local MLflow store",
+        description="Run the model lifecycle offline on a local MLflow store (sqlite, in --workdir), in 7 "
+                    "numbered steps: train, validate and promote a first champion, batch score, check drift on "
+                    "calm traffic, simulate drift and check again, retrain, validate and promote the challenger. "
+                    "It calls the task code the Databricks jobs run; no Databricks account is needed.",
+        epilog="examples:\n"
+               "  lakestack demo                                       # the first served model of the example\n"
+               "  lakestack demo --model price_elasticity --env staging",
     )
     add_config_option(demo)
     demo.add_argument("--env", metavar="ENV", help="environment (default: the first that serves the model)")

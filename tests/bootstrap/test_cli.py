@@ -35,6 +35,7 @@ def test_apply_creates_the_staging_jobs_and_a_second_apply_writes_nothing(
     assert bootstrap(workspace, "--env", "staging", "--apply") == 0
     out = capsys.readouterr().out
     assert "applied: + create job retail-ml-staging-inventory_demand-monitoring (job " in out
+    assert out.count("/12] applied: ") == 12 and "\n[1/12] applied: " in out and "\n[12/12] applied: " in out
     assert out.rstrip().endswith("Applied 12 change(s).")
     assert len(workspace.state.jobs) == 9
     writes = len(workspace.server.writes())
