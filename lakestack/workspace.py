@@ -70,19 +70,27 @@ class WaitRefused(Exception):
         super().__init__(f"{reason}: {describe(error)}" if error is not None else reason)
 
 
-Notify = Callable[[float, BaseException | None], None]
+Notify = Callable[[str], None]
 
 
-def notify_stderr(seconds: float, error: BaseException | None) -> None:
+def notify_stderr(line: str) -> None:
     """Say that a call is waiting and why, so a retrying command is never silent."""
-    print(f"note: waiting {seconds:.0f} s before retrying: {describe(error)}", file=sys.stderr, flush=True)
+    print(f"note: {line}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    deadline: float
+    reason: str  # why a wait past the deadline is refused
+    action: str  # what is being retried, for the notes
 
 
 class RetryClock(Clock):
     """The one clock of a workspace connection: the SDK's retries and lakestack's wait on it.
 
     Inside `budget()` a wait that would end past the budget's deadline is refused; inside
-    `single_attempt()` every wait is refused, so the SDK cannot re-send the request.
+    `single_attempt()` every wait is refused, so the SDK cannot re-send the request. Every wait it
+    allows is announced through `notify`.
     """
 
     def __init__(self, base: Clock | None = None, *, budget_seconds: float = RETRY_BUDGET_SECONDS,
@@ -90,51 +98,54 @@ class RetryClock(Clock):
         self.base = base or RealClock()
         self.budget_seconds = budget_seconds
         self.notify = notify
-        self._scopes = threading.local()
+        self._local = threading.local()
 
     def time(self) -> float:
         return self.base.time()
 
     def sleep(self, seconds: float) -> None:
-        deadline, reason = self._deadline()
+        scope = self._current()
         error = sys.exception()
-        if deadline is not None and self.time() + seconds >= deadline:
-            raise WaitRefused(error, reason)
-        if self.notify is not None:
-            self.notify(seconds, error)
+        if scope is not None and self.time() + seconds >= scope.deadline:
+            raise WaitRefused(error, scope.reason)
+        if self.notify is not None and scope is not None:
+            left = scope.deadline - self.time()
+            self.notify(f"{scope.action}: {describe(error)}; retrying in {seconds:.0f} s "
+                        f"({left:.0f} s of the {self.budget_seconds:g} s retry budget left)")
         self.base.sleep(seconds)
 
-    def _stack(self) -> list[tuple[float, str]]:
-        if not hasattr(self._scopes, "stack"):
-            self._scopes.stack = []
-        return self._scopes.stack
+    def _scopes(self) -> list[_Scope]:
+        if not hasattr(self._local, "scopes"):
+            self._local.scopes = []
+        return self._local.scopes
 
-    def _deadline(self) -> tuple[float | None, str]:
-        stack = self._stack()
-        return stack[-1] if stack else (None, "")
+    def _current(self) -> _Scope | None:
+        scopes = self._scopes()
+        return scopes[-1] if scopes else None
 
     @contextmanager
-    def _scope(self, deadline: float, reason: str) -> Iterator[None]:
-        self._stack().append((deadline, reason))
+    def _scope(self, scope: _Scope) -> Iterator[None]:
+        self._scopes().append(scope)
         try:
             yield
         finally:
-            self._stack().pop()
+            self._scopes().pop()
 
     @contextmanager
-    def budget(self) -> Iterator[float]:
+    def budget(self, action: str) -> Iterator[float]:
         """One call's retry budget; nested calls share the outermost one. Yields the seconds left."""
-        outer, _ = self._deadline()
+        outer = self._current()
         if outer is not None:
-            yield max(0.0, outer - self.time())
+            yield max(0.0, outer.deadline - self.time())
             return
         reason = f"gave up after the {self.budget_seconds:g} s retry budget"
-        with self._scope(self.time() + self.budget_seconds, reason):
+        with self._scope(_Scope(self.time() + self.budget_seconds, reason, action)):
             yield self.budget_seconds
 
     @contextmanager
     def single_attempt(self) -> Iterator[None]:
-        with self._scope(self.time(), "not re-sent blindly"):
+        outer = self._current()
+        with self._scope(_Scope(self.time(), "not re-sent blindly", outer.action if outer else "")):
             yield
 
 
@@ -202,7 +213,7 @@ class Workspace:
 
     def call(self, action: str, needs: str, fn: Callable[[], T]) -> T:
         """A repeatable call (a read, a reset, a delete, a PUT): retried within the one budget."""
-        with self.errors(action, needs), self.clock.budget() as left:
+        with self.errors(action, needs), self.clock.budget(action) as left:
             return retried(is_retryable=retry_reason, timeout=timedelta(seconds=left), clock=self.clock)(fn)()
 
     def create(self, action: str, needs: str, send: Callable[[], T], find: Callable[[], T | None]) -> Created[T]:
@@ -224,7 +235,7 @@ class Workspace:
             with self.clock.single_attempt():
                 return Created(send(), attempts=attempts)
 
-        with self.errors(action, needs), self.clock.budget() as left:
+        with self.errors(action, needs), self.clock.budget(action) as left:
             return retried(is_retryable=may_have_reached_the_server, timeout=timedelta(seconds=left),
                            clock=self.clock)(attempt)()
 
