@@ -264,6 +264,28 @@ class Workspace:
             raise WorkspaceError(f"{self.host} refused {action}: {describe(exc)}") from None
 
 
+@contextmanager
+def registry_errors(host: str, action: str, needs: str) -> Iterator[None]:
+    """The same 401/403 messages for MLflow registry calls (Unity Catalog models) as for SDK calls.
+
+    MLflow raises its own exception type and retries 5xx itself; only refusals are mapped here.
+    """
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        code = getattr(exc, "error_code", "")
+        message = str(exc).removeprefix(f"{code}: ")
+        if code == "UNAUTHENTICATED":
+            raise WorkspaceError(f"authentication failed (401) at {host} while {action}: {message}",
+                                 hint=f"the credentials are not valid for this workspace; {CREDENTIALS_HINT}") from None
+        if code == "PERMISSION_DENIED":
+            raise WorkspaceError(f"permission denied (403) at {host} while {action}: {message}",
+                                 hint=f"the calling identity needs {needs}") from None
+        raise
+
+
 RETRY_HINT = "check that the host is reachable and the workspace is up, then run the command again"
 HTTP_TIMEOUT_SECONDS = 60  # the SDK's default, restored after the probe
 
