@@ -19,6 +19,7 @@ through a `Workspace` made here (`connect`, or `Workspace.wrap` for a client the
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -290,13 +291,28 @@ RETRY_HINT = "check that the host is reachable and the workspace is up, then run
 HTTP_TIMEOUT_SECONDS = 60  # the SDK's default, restored after the probe
 
 
+@contextmanager
+def _quiet_probe() -> Iterator[None]:
+    """The SDK warns when the host's metadata probe fails; the call that follows says what is wrong, once."""
+    def not_the_probe(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to automatically resolve config from host metadata")
+
+    logger = logging.getLogger("databricks.sdk")
+    logger.addFilter(not_the_probe)
+    try:
+        yield
+    finally:
+        logger.removeFilter(not_the_probe)
+
+
 def open_workspace(host: str | None, *, clock: Clock | None = None, notify: Notify | None = notify_stderr,
                    http_timeout_seconds: float = HTTP_TIMEOUT_SECONDS, **credentials: str) -> Workspace:
     """A client for `host` with the SDK's credential chain (or the given credentials), or bad input at once."""
     retry_clock = RetryClock(clock, notify=notify)
     try:
-        config = Config(host=host, retry_timeout_seconds=PROBE_BUDGET_SECONDS,
-                        http_timeout_seconds=PROBE_HTTP_TIMEOUT_SECONDS, clock=retry_clock, **credentials)
+        with _quiet_probe():
+            config = Config(host=host, retry_timeout_seconds=PROBE_BUDGET_SECONDS,
+                            http_timeout_seconds=PROBE_HTTP_TIMEOUT_SECONDS, clock=retry_clock, **credentials)
     except ValueError as exc:
         raise InputError(f"no Databricks credentials for {host or 'the workspace'}: {_first_line(exc)}",
                          hint=CREDENTIALS_HINT) from None

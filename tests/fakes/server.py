@@ -162,8 +162,11 @@ def _make_handler(server: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             if status == 429:
                 self.send_header("Retry-After", "0")
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting (a timeout fault)
+                return
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
