@@ -2,7 +2,9 @@
 
 Jobs are found by name and the `managed-by: lakestack` tag, never by an id kept on disk, so a run
 interrupted halfway is finished by the next one: every job is created fully tagged and with its
-permissions in one call, and each create first looks the job up again. A second apply finds
+permissions in one call, sent once: when an attempt may have reached the server (a dropped
+connection, a timeout, a 503), the job is looked up again before any re-send (`Workspace.create`),
+and the change's note says what happened. A second apply finds
 everything as declared and writes nothing. A job edited by hand shows as drift and is reset.
 A job with the declared name but without the managed tag belongs to someone else: it is a
 conflict, and apply refuses to run until it is renamed, removed or tagged.
@@ -10,6 +12,9 @@ conflict, and apply refuses to run until it is renamed, removed or tagged.
 A job lakestack seeded for this project and environment (by its tags) whose name the config no
 longer declares, for example after a model was removed, is orphaned: the plan lists it and leaves
 it alone, unless pruning was asked for, in which case it is deleted.
+
+Two applies never write at once: `lakestack bootstrap --apply` plans and applies under the
+workspace lease of `bootstrap/lease.py`.
 """
 
 from __future__ import annotations
