@@ -162,10 +162,23 @@ def describe(error: BaseException | None) -> str:
     if isinstance(error, requests.Timeout):
         return "no answer within the HTTP timeout"
     if isinstance(error, requests.ConnectionError):
-        return f"connection failed or dropped ({_first_line(error)})"
+        return f"connection failed or dropped ({_connection_problem(error)})"
     if isinstance(error, TimeoutError) and error.__cause__ is not None:
         return describe(error.__cause__)
     return f"{type(error).__name__}: {_first_line(error)}"
+
+
+# The roots of requests/urllib3 connection errors, most telling first.
+CONNECTION_PROBLEMS = ("[Errno", "Remote end closed connection", "Name or service not known", "Connection aborted")
+
+
+def _connection_problem(error: BaseException) -> str:
+    """The root of a connection error (`[Errno 111] Connection refused`), not its long repr."""
+    text = str(error)
+    marker = next((m for m in CONNECTION_PROBLEMS if m in text), None)
+    if marker is None:
+        return _first_line(error)
+    return text[text.index(marker):].split('"')[0].split("'")[0].rstrip(")")
 
 
 def _first_line(exc: BaseException) -> str:

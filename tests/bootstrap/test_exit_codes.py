@@ -87,9 +87,29 @@ def test_missing_credentials_fail_at_once_when_no_server_answers(workspace: Work
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The SDK's host probe gets the smallest budget it takes, one second, not the call budget of a minute."""
     monkeypatch.delenv("DATABRICKS_TOKEN")
+    closed, config = closed_port_config(tmp_path)
+    env = load_config(config).env("staging")
+    with pytest.raises(InputError, match=f"no Databricks credentials for {closed}"):
+        connect(env, notify=None)
+
+
+def closed_port_config(tmp_path: Path) -> tuple[str, Path]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    env = load_config(config_at(tmp_path / "closed.yaml", closed)).env("staging")
-    with pytest.raises(InputError, match=f"no Databricks credentials for {closed}"):
-        connect(env, notify=None)
+    return closed, config_at(tmp_path / "closed.yaml", closed)
+
+
+@pytest.mark.parametrize("command", ["bootstrap", "audit --live"])
+def test_an_unreachable_host_fails_within_the_budget_saying_each_wait(
+        workspace: Workspace, command: str, tmp_path: Path, fake_time: None,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    closed, config = closed_port_config(tmp_path)
+    assert main([*COMMANDS[command], "--config", str(config)]) == EXIT_BAD_INPUT
+    *notes, error, hint = capsys.readouterr().err.strip().splitlines()
+    assert notes and all("connection failed or dropped ([Errno 111] Connection refused); retrying in" in n
+                         for n in notes)
+    assert error.startswith(f"error: {closed} kept failing while ")
+    assert error.endswith("gave up after the 60 s retry budget: connection failed or dropped ([Errno 111] "
+                          "Connection refused)")
+    assert hint == "hint: check that the host is reachable and the workspace is up, then run the command again"
