@@ -169,3 +169,30 @@ def test_two_applies_at_once_the_second_waits_and_finds_nothing_to_do(workspace:
     assert outcomes == ["first applied", "second applied after waiting for first"]
     assert_one_job_per_spec(workspace)
     assert write_paths(workspace).count(CREATE) == 9
+
+
+def test_an_apply_whose_lease_was_taken_stops_before_its_next_change(workspace: Workspace) -> None:
+    seeder = workspace.seeder()
+    lease = lease_for(seeder)
+
+    def lease_expires_and_is_taken() -> None:
+        workspace.clock.now += LEASE_SECONDS
+        held_by_another(workspace, expires=FAR_FUTURE)
+
+    with pytest.raises(LeaseRefused, match="expired during this apply and was taken by GitHub Actions run 7"):
+        apply_under_lease(seeder, lease, before_change=lease_expires_and_is_taken)
+    assert workspace.state.jobs == {} and LEASE in workspace.state.files  # the other apply's lease is kept
+
+
+def test_the_json_plan_says_what_the_lease_did(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert bootstrap(workspace, "--env", "staging", "--apply", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["lease"] == f"Lease {LEASE} held by this apply."
+
+
+def test_lease_wait_must_be_whole_seconds(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        bootstrap(workspace, "--env", "staging", "--apply", "--lease-wait", "soon")
+    assert exited.value.code == 2
+    assert "'soon' is not a whole number of seconds" in capsys.readouterr().err
