@@ -27,6 +27,7 @@ def render_text(plan: Plan, *, applying: bool = False) -> str:
         f"Bootstrap plan for environment '{plan.env}' at {plan.host}",
         f"Jobs run as service principal '{plan.run_as_name}' (application id {plan.run_as_application_id})",
         *_shared_lines(plan),
+        *([plan.lease.describe()] if plan.lease is not None else []),
         "",
     ]
     for change in _shown(plan):
@@ -144,6 +145,7 @@ def render_json(plan: Plan, *, applied: list[Change] | None = None, error: str |
         "summary": plan.counts(),
         "prune": plan.prune,
         "applied": applied is not None,
+        "lease": plan.lease.describe() if plan.lease is not None else None,
     }
     if applied is not None:
         document["applied_changes"] = len(applied)

@@ -2,7 +2,9 @@
 
 Jobs are found by name and the `managed-by: lakestack` tag, never by an id kept on disk, so a run
 interrupted halfway is finished by the next one: every job is created fully tagged and with its
-permissions in one call, and each create first looks the job up again. A second apply finds
+permissions in one call, sent once: when an attempt may have reached the server (a dropped
+connection, a timeout, a 503), the job is looked up again before any re-send (`Workspace.create`),
+and the change's note says what happened. A second apply finds
 everything as declared and writes nothing. A job edited by hand shows as drift and is reset.
 A job with the declared name but without the managed tag belongs to someone else: it is a
 conflict, and apply refuses to run until it is renamed, removed or tagged.
@@ -10,18 +12,19 @@ conflict, and apply refuses to run until it is renamed, removed or tagged.
 A job lakestack seeded for this project and environment (by its tags) whose name the config no
 longer declares, for example after a model was removed, is orphaned: the plan lists it and leaves
 it alone, unless pruning was asked for, in which case it is deleted.
+
+Two applies never write at once: `lakestack bootstrap --apply` plans and applies under the
+workspace lease of `bootstrap/lease.py`.
 """
 
 from __future__ import annotations
 
 import posixpath
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import NotFound
 from databricks.sdk.service import jobs
 from databricks.sdk.service.ml import Experiment
@@ -30,7 +33,10 @@ from bootstrap.diff import ABSENT, FieldChange, field_changes
 from bootstrap.jobs import KIND_TAG, MODEL_TAG, JobSpec, build_job_specs, is_managed, is_seeded_for
 from infra.config.model import Environment
 from lakestack.errors import InputError
-from lakestack.workspace import WorkspaceError, with_retries, workspace_call
+from lakestack.workspace import Created, Workspace
+
+if TYPE_CHECKING:
+    from bootstrap.lease import LeaseReport
 
 T = TypeVar("T")
 
@@ -65,6 +71,7 @@ class Plan:
     run_as_application_id: str
     changes: list[Change]
     prune: bool = False
+    lease: LeaseReport | None = None  # set when the plan was made to be applied, under the lease
 
     @property
     def pending(self) -> list[Change]:
@@ -85,19 +92,21 @@ class Plan:
         return out
 
 
+class ApplyRefused(Exception):
+    """Apply wrote nothing because it may not: jobs in conflict, or another apply holds the lease (exit 1)."""
+
+
 class Seeder:
     """Reads the workspace into a Plan, and applies a Plan one change at a time."""
 
-    def __init__(self, client: WorkspaceClient, env: Environment, host: str, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.w = client
+    def __init__(self, workspace: Workspace, env: Environment) -> None:
+        self.workspace = workspace
+        self.w = workspace.client
         self.env = env
-        self.host = host
-        self.sleep = sleep
+        self.host = workspace.host
 
     def _call(self, action: str, needs: str, call: Callable[[], T]) -> T:
-        with workspace_call(action, needs, self.host):
-            return with_retries(call, sleep=self.sleep)
+        return self.workspace.call(action, needs, call)
 
     # ---- plan ------------------------------------------------------------------------------------
 
@@ -235,13 +244,18 @@ class Seeder:
 
     # ---- apply -----------------------------------------------------------------------------------
 
-    def apply(self, plan: Plan, progress: Callable[[Change], None] = lambda change: None) -> list[Change]:
-        """Carry out the plan's pending changes in order; each one is safe to repeat on a re-run."""
+    def apply(self, plan: Plan, progress: Callable[[Change], None] = lambda change: None,
+              before_change: Callable[[], None] = lambda: None) -> list[Change]:
+        """Carry out the plan's pending changes in order; each one is safe to repeat on a re-run.
+
+        `before_change` runs before every write (the CLI renews the lease there).
+        """
         if plan.conflicts:
             names = ", ".join(c.name for c in plan.conflicts)
-            raise WorkspaceError(f"not applying: jobs owned by someone else have the declared names: {names}")
+            raise ApplyRefused(f"not applying: jobs owned by someone else have the declared names: {names}")
         applied = []
         for change in plan.pending:
+            before_change()
             self._apply_one(change)
             applied.append(change)
             progress(change)
@@ -261,7 +275,7 @@ class Seeder:
             assert change.job_id is not None
             self._set_permissions(spec, change.job_id)
         elif change.action == "create":
-            change.job_id = self._create_job(spec)
+            self._create_job(change, spec)
         else:
             assert change.job_id is not None
             self._reset_job(spec.name, change.job_id, spec.settings)
@@ -275,26 +289,33 @@ class Seeder:
                        lambda: self.w.experiments.restore_experiment(experiment_id))
             return
         parent = posixpath.dirname(path)
+        needs = f"CAN_EDIT on the folder {parent}"
+        self._call(f"creating folder {parent}", needs, lambda: self.w.workspace.mkdirs(parent))
 
-        def create() -> str:
+        def find() -> str | None:
             found = self._find_experiment(path)
-            if found is not None and found.experiment_id:
-                return found.experiment_id
-            self.w.workspace.mkdirs(parent)
-            return self.w.experiments.create_experiment(path).experiment_id or ""
+            return found.experiment_id if found is not None and found.experiment_id else None
 
-        change.experiment_id = self._call(f"creating experiment {path}", f"CAN_EDIT on the folder {parent}", create)
+        created = self.workspace.create(f"creating experiment {path}", needs,
+                                        lambda: self.w.experiments.create_experiment(path).experiment_id or "", find)
+        change.experiment_id = created.value
+        change.note = _retry_note(created, f"experiment {created.value}")
 
-    def _create_job(self, spec: JobSpec) -> int:
-        def create() -> int:
+    def _create_job(self, change: Change, spec: JobSpec) -> None:
+        """Create the job once: an attempt that may have reached the server is looked for before a re-send."""
+        def send() -> int:
+            job = self.w.jobs.create(access_control_list=spec.access_control(), **_create_arguments(spec.settings))
+            assert job.job_id is not None
+            return job.job_id
+
+        def find() -> int | None:
             managed, _ = self._find_jobs(spec.name)
-            if managed and managed[0].job_id is not None:
-                return managed[0].job_id
-            created = self.w.jobs.create(access_control_list=spec.access_control(), **_create_arguments(spec.settings))
-            assert created.job_id is not None
-            return created.job_id
+            return managed[0].job_id if managed else None
 
-        return self._call(f"creating job {spec.name}", self._run_as_needs("permission to create jobs"), create)
+        created = self.workspace.create(f"creating job {spec.name}", self._run_as_needs("permission to create jobs"),
+                                        send, find)
+        change.job_id = created.value
+        change.note = _retry_note(created, f"job {created.value}")
 
     def _reset_job(self, name: str, job_id: int, settings: jobs.JobSettings) -> None:
         self._call(f"resetting job {name} to its declared settings",
@@ -318,6 +339,15 @@ class Seeder:
     def _run_as_needs(self, what: str) -> str:
         return (f"{what}, and the 'Service principal: User' role on '{self.env.deployer_name}' "
                 "to make the job run as it")
+
+
+def _retry_note(created: Created[Any], what: str) -> str:
+    """What the plan/apply output says about a create that needed more than one attempt."""
+    if created.found_after_retry:
+        return f"found {what} created by an earlier attempt whose answer was lost; not re-sent"
+    if created.attempts > 1:
+        return f"sent {created.attempts} times: the earlier attempts failed and left nothing behind"
+    return ""
 
 
 def _create_arguments(settings: jobs.JobSettings) -> dict[str, Any]:

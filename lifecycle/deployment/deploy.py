@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK
+from lakestack.workspace import registry_errors
 from lifecycle.context import TaskContext
 from lifecycle.deployment import registry
 from lifecycle.deployment.serving import Connect, ServingUpdate, add_serving_timeout_option, publish, workspace_client
@@ -49,8 +50,18 @@ class Deployment:
         return "\n".join(lines)
 
 
+def registry_needs(ctx: TaskContext) -> str:
+    return (f"EXECUTE and MANAGE (or ownership) on the registered model {ctx.model_name}, to read it and "
+            "move its aliases and tags")
+
+
 def deploy(ctx: TaskContext, connect: Connect = workspace_client, timeout: timedelta | None = None) -> Deployment:
     """Promote the current `Challenger`, if there is one that is not already the champion."""
+    with registry_errors(ctx.env.host, f"promoting {ctx.model_name}", registry_needs(ctx)):
+        return _deploy(ctx, connect, timeout)
+
+
+def _deploy(ctx: TaskContext, connect: Connect, timeout: timedelta | None) -> Deployment:
     client, name = ctx.client, ctx.model_name
     registry.require_model(client, name)
     champion = registry.alias_version(client, name, registry.CHAMPION)
@@ -68,6 +79,11 @@ def deploy(ctx: TaskContext, connect: Connect = workspace_client, timeout: timed
 
 def rollback(ctx: TaskContext, connect: Connect = workspace_client, timeout: timedelta | None = None) -> Deployment:
     """Restore the previous champion (registry and endpoint), dropping it from the history."""
+    with registry_errors(ctx.env.host, f"rolling back {ctx.model_name}", registry_needs(ctx)):
+        return _rollback(ctx, connect, timeout)
+
+
+def _rollback(ctx: TaskContext, connect: Connect, timeout: timedelta | None) -> Deployment:
     client, name = ctx.client, ctx.model_name
     target = registry.previous_champion(client, name)
     serving = publish(ctx.env, ctx.model, target, connect, timeout)

@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from lakestack.errors import EXIT_FINDINGS, EXIT_OK
+from lakestack.workspace import registry_errors
 from lifecycle.context import TaskContext
-from lifecycle.deployment.deploy import Deployment, deploy, version_label
+from lifecycle.deployment.deploy import Deployment, deploy, registry_needs, version_label
 from lifecycle.deployment.serving import Connect, workspace_client
 from lifecycle.validation.validate import Validation, validate
 
@@ -82,6 +83,7 @@ def _num(value: float | None) -> str:
 
 def promote(ctx: TaskContext, version: str, *, mode: str | None = None, drift: float = 0.0,
             connect: Connect = workspace_client, serving_timeout: timedelta | None = None) -> Promotion:
-    validation = validate(ctx, version, mode=mode, drift=drift)
+    with registry_errors(ctx.env.host, f"validating {ctx.model_name} v{version}", registry_needs(ctx)):
+        validation = validate(ctx, version, mode=mode, drift=drift)
     deployment = deploy(ctx, connect, serving_timeout) if validation.challenger_set else None
     return Promotion(validation, deployment)

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from databricks.sdk.service._internal import Wait
     from databricks.sdk.service.serving import ServingEndpointDetailed
 
-Connect = Callable[[Environment], "WorkspaceClient | None"]
+    from lakestack.workspace import Workspace
+
+Connect = Callable[[Environment], "Workspace | WorkspaceClient | None"]
 
 
 @dataclass(frozen=True)
@@ -45,21 +47,19 @@ class ServingUpdate:
         return f"serving endpoint {self.endpoint}: {self.status}: {self.detail}"
 
 
-def workspace_client(env: Environment) -> WorkspaceClient | None:
+def workspace_client(env: Environment) -> Workspace | None:
     """The environment's workspace, or None offline (no `DATABRICKS_HOST` or profile, not on Databricks).
 
     Inside a job the task runs in the environment's own workspace with the job's credentials.
     Elsewhere `lakestack.workspace.connect` applies the same guards as bootstrap: the configured host,
     and a stop when `DATABRICKS_HOST` names another workspace.
     """
-    if on_databricks():
-        from databricks.sdk import WorkspaceClient
+    from lakestack.workspace import connect, open_workspace
 
-        return WorkspaceClient()
+    if on_databricks():
+        return open_workspace(None)
     if not os.environ.get("DATABRICKS_HOST") and not os.environ.get("DATABRICKS_CONFIG_PROFILE"):
         return None
-    from lakestack.workspace import connect
-
     return connect(env)
 
 
@@ -123,21 +123,32 @@ def _await_update(waiter: Wait[ServingEndpointDetailed], name: str, loading: str
     return ServingUpdate(name, "updated", f"now serves {loading} (100% of traffic)", version)
 
 
-def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelConfig, version: str,
+def update_endpoint(workspace: Workspace | WorkspaceClient, env: Environment, model: ModelConfig, version: str,
                     timeout: timedelta | None = None) -> ServingUpdate:
     """Serve `version` with all traffic and wait until it does; a no-op when it already serves exactly that.
 
-    `timeout` defaults to the model's `serving.update_timeout_minutes`.
+    `timeout` defaults to the model's `serving.update_timeout_minutes`. Calls go through the shared
+    workspace call (lakestack.workspace): a refused call names the permission and exits 2.
     """
     from databricks.sdk.errors import NotFound
     from databricks.sdk.service.serving import EndpointStateConfigUpdate, Route, ServedEntityInput, TrafficConfig
 
+    from lakestack.workspace import Workspace
+
+    ws = Workspace.wrap(workspace)
     name, full_name = env.endpoint_name(model), env.model_full_name(model)
-    try:
-        endpoint = workspace.serving_endpoints.get(name)
-    except NotFound:
+    needs = f"CAN_MANAGE on serving endpoint {name} (the environment's stack grants it to the deployer)"
+
+    def read() -> ServingEndpointDetailed | None:
+        try:
+            return ws.client.serving_endpoints.get(name)
+        except NotFound:
+            return None
+
+    endpoint = ws.call(f"reading serving endpoint {name}", needs, read)
+    if endpoint is None:
         raise InputError(f"serving endpoint '{name}' does not exist in {env.host}",
-                         hint=f"deploy the environment's stack first (cdktf deploy {env.name})") from None
+                         hint=f"deploy the environment's stack first (cdktf deploy {env.name})")
     if endpoint.state and endpoint.state.config_update == EndpointStateConfigUpdate.IN_PROGRESS:
         raise InputError(f"serving endpoint '{name}' is already updating; rerun when that update has finished")
     served = (endpoint.config.served_entities or []) if endpoint.config else []
@@ -146,16 +157,16 @@ def update_endpoint(workspace: WorkspaceClient, env: Environment, model: ModelCo
 
     assert model.serving is not None  # callers check skip_reason first
     entity = served_entity_name(model, version)
-    waiter = workspace.serving_endpoints.update_config(
-        name=name,
-        served_entities=[ServedEntityInput(
-            name=entity, entity_name=full_name, entity_version=version,
-            workload_size=model.serving.workload_size, scale_to_zero_enabled=model.serving.scale_to_zero,
-        )],
-        traffic_config=TrafficConfig(routes=[Route(served_entity_name=entity, traffic_percentage=100)]),
-    )
+    entities = [ServedEntityInput(name=entity, entity_name=full_name, entity_version=version,
+                                  workload_size=model.serving.workload_size,
+                                  scale_to_zero_enabled=model.serving.scale_to_zero)]
+    traffic = TrafficConfig(routes=[Route(served_entity_name=entity, traffic_percentage=100)])
+    waiter = ws.call(f"updating the config of serving endpoint {name}", needs,  # a PUT: repeating it is harmless
+                     lambda: ws.client.serving_endpoints.update_config(name=name, served_entities=entities,
+                                                                        traffic_config=traffic))
     limit = timeout or timedelta(minutes=model.serving.update_timeout_minutes)
-    return _await_update(waiter, name, f"{full_name} version {version}", version, limit)
+    with ws.errors(f"waiting for serving endpoint {name} to load {full_name} version {version}", needs):
+        return _await_update(waiter, name, f"{full_name} version {version}", version, limit)
 
 
 def publish(env: Environment, model: ModelConfig, version: str, connect: Connect = workspace_client,

@@ -19,6 +19,7 @@ import pandas as pd
 
 from infra.config import Environment, ModelConfig
 from lakestack.errors import InputError
+from lakestack.workspace import Workspace
 from lifecycle.context import TaskContext
 from lifecycle.deployment.serving import Connect, workspace_client
 from lifecycle.entry import run_task, task_parser
@@ -58,12 +59,15 @@ def run_monitor(ctx: TaskContext, *, metrics: pd.DataFrame | None = None, run_sq
     if model.monitor is None:
         raise InputError(f"model '{model.name}' has no monitor block in the config")
     lines: list[str] = []
-    workspace = connect(env)
+    connection = connect(env)
+    workspace = Workspace.wrap(connection) if connection is not None else None
     if run_sql is not None:
         unpack_payloads(run_sql, env, model)
         lines.append(f"unpacked {env.payload_table(model)} into {env.processed_table(model)}")
     if workspace is not None:
-        refresh = refresh_monitor(workspace, env, model)
+        table = env.processed_table(model)
+        refresh = workspace.call(f"queuing a refresh of the monitor on {table}", f"MANAGE on table {table}",
+                                 lambda: refresh_monitor(workspace.client, env, model))
         lines.append(f"refresh {refresh} queued for the monitor on {env.processed_table(model)}")
     if metrics is None:
         if run_sql is None:
@@ -76,7 +80,9 @@ def run_monitor(ctx: TaskContext, *, metrics: pd.DataFrame | None = None, run_sq
         if workspace is None:
             lines.append(f"offline: would start the training job {job}")
         else:
-            lines.append(f"started training job {job} (run {trigger_retraining(workspace, env, model)})")
+            run = workspace.call(f"starting the training job {job}", f"CAN_MANAGE_RUN on job {job}",
+                                 lambda: trigger_retraining(workspace.client, env, model))
+            lines.append(f"started training job {job} (run {run})")
     return decision, lines
 
 

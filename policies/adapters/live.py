@@ -5,6 +5,9 @@ bindings, grants), its schemas and registered models with their grants, serving 
 their AI Gateway settings and permissions, quality monitors, alerts, jobs, service principals and
 IP access lists. Each becomes a `Resource` named like Terraform would (`databricks_catalog.retail_prod`)
 with the provider's attribute names, so the same rules run unchanged. Imported only in live mode.
+
+Every read goes through `lakestack.workspace.Workspace.call`: the same retry budget and the same
+error mapping as bootstrap (a refused read names the permission; any failure exits 2).
 """
 
 from __future__ import annotations
@@ -17,31 +20,34 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import DatabricksError, NotFound, PermissionDenied, Unauthenticated
 
 from infra.config import Environment
-from lakestack.errors import InputError
+from lakestack.workspace import Workspace
 from policies.model import LIVE, Inventory, Resource, Source, literal
 from policies.principals import APPLICATION_ID
 
 T = TypeVar("T")
 MODEL_SECURABLE = "function"  # the grants API names registered models "function" (as the provider does)
+READ_NEEDS = ("to read Unity Catalog metadata, serving endpoints, jobs and workspace settings (workspace admin, "
+              "or BROWSE/USE on the catalog plus CAN_VIEW on endpoints and jobs)")
 
 
-def connect(env: Environment) -> WorkspaceClient:
-    """A client for the environment's configured host; refuses a DATABRICKS_HOST pointing elsewhere."""
+def connect(env: Environment) -> Workspace:
+    """The environment's workspace at its configured host; refuses a DATABRICKS_HOST pointing elsewhere."""
     from lakestack.workspace import connect as connect_workspace
 
     return connect_workspace(env)
 
 
-def read_live(client: WorkspaceClient, env: Environment, declared: Inventory | None = None) -> Inventory:
+def read_live(client: WorkspaceClient | Workspace, env: Environment, declared: Inventory | None = None) -> Inventory:
     return LiveReader(client, env, declared).read()
 
 
 class LiveReader:
-    def __init__(self, client: WorkspaceClient, env: Environment, declared: Inventory | None) -> None:
-        self.client = client
+    def __init__(self, client: WorkspaceClient | Workspace, env: Environment, declared: Inventory | None) -> None:
+        self.workspace = Workspace.wrap(client)
+        self.client = self.workspace.client
         self.env = env
         self.declared = declared
-        self.host = client.config.host or env.host
+        self.host = self.client.config.host or env.host
         self.inventory = Inventory(env.name, LIVE, self.host)
         self.source = Source(LIVE, None, label=self.host)
 
@@ -62,19 +68,15 @@ class LiveReader:
     # ---- plumbing ------------------------------------------------------------------------------
 
     def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        """One SDK call; a missing object is None, anything else is a clear error naming the call."""
-        try:
-            return fn(*args, **kwargs)
-        except NotFound:
-            return None
-        except (PermissionDenied, Unauthenticated) as exc:
-            raise InputError(f"live audit of '{self.env.name}' at {self.host}: {what} was refused: {exc}",
-                             hint="the identity running the audit needs to read Unity Catalog metadata, "
-                                  "serving endpoints, jobs and workspace settings (workspace admin, or "
-                                  "BROWSE/USE on the catalog plus CAN_VIEW on endpoints and jobs)") from None
-        except DatabricksError as exc:
-            raise InputError(f"live audit of '{self.env.name}' at {self.host}: {what} failed: "
-                             f"{type(exc).__name__}: {exc}") from None
+        """One SDK read through the shared workspace call; a missing object is None."""
+        def read() -> T | None:
+            try:
+                return fn(*args, **kwargs)
+            except NotFound:
+                return None
+
+        return self.workspace.call(f"{what} (live audit of '{self.env.name}')",
+                                   READ_NEEDS, read)
 
     def listing(self, what: str, fn: Callable[..., Iterable[T]], *args: Any, **kwargs: Any) -> list[T]:
         return self.call(what, lambda: list(fn(*args, **kwargs))) or []
@@ -230,15 +232,17 @@ class LiveReader:
 
         Listing them needs workspace admin; a narrower reading identity gets a note, not a failed audit.
         """
-        try:
-            tokens = list(self.client.token_management.list())
-        except (PermissionDenied, Unauthenticated):
+        def listing() -> list[Any] | None:
+            try:
+                return list(self.client.token_management.list())
+            except (PermissionDenied, Unauthenticated):
+                return None
+
+        tokens = self.call("listing tokens", listing)
+        if tokens is None:
             self.inventory.notes.append(f"personal access tokens in {self.env.name} not checked: listing them "
                                         "needs workspace admin")
             return
-        except DatabricksError as exc:
-            raise InputError(f"live audit of '{self.env.name}' at {self.host}: listing tokens failed: "
-                             f"{type(exc).__name__}: {exc}") from None
         for token in tokens:
             self.add("databricks_token", token.token_id or "token", {
                 "comment": token.comment, "owner": token.created_by_username or token.owner_id,

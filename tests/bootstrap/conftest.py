@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from databricks.sdk import WorkspaceClient
-from databricks.sdk.config import Config
 
 from bootstrap.seeder import Seeder
 from infra.config import Environment, load_config
+from lakestack.workspace import Workspace as WorkspaceConnection
+from lakestack.workspace import open_workspace
 from tests.configs import example_data, write_config
 from tests.fakes.jobs_api import JobsState, install_jobs_api
 from tests.fakes.server import FakeDatabricks
@@ -27,6 +27,7 @@ class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
         self.sleeps: list[float] = []
+        self.on_sleep: list[Callable[[], None]] = []  # run after each sleep (another process acting meanwhile)
 
     def time(self) -> float:
         return self.now
@@ -34,6 +35,8 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+        for hook in self.on_sleep:
+            hook()
 
 
 @dataclass
@@ -42,17 +45,17 @@ class Workspace:
     state: JobsState
     config_path: Path
     clock: FakeClock
-    backoffs: list[float]
 
     def env(self, name: str = "staging") -> Environment:
         return load_config(self.config_path).env(name)
 
-    def client(self) -> WorkspaceClient:
-        return WorkspaceClient(config=Config(host=self.server.url, token="dapi-test", auth_type="pat",
-                                             clock=self.clock))
+    def connection(self, clock: FakeClock | None = None, **options: Any) -> WorkspaceConnection:
+        """lakestack's connection to the fake workspace, waiting on the fake clock."""
+        return open_workspace(self.server.url, clock=clock or self.clock, notify=None, token="dapi-test",
+                              auth_type="pat", **options)
 
-    def seeder(self, name: str = "staging") -> Seeder:
-        return Seeder(self.client(), self.env(name), self.server.url, sleep=self.backoffs.append)
+    def seeder(self, name: str = "staging", **options: Any) -> Seeder:
+        return Seeder(self.connection(**options), self.env(name))
 
 
 def config_at(path: Path, url: str, data: dict[str, Any] | None = None) -> Path:
@@ -93,4 +96,4 @@ def workspace(fake_server: FakeDatabricks, tmp_path: Path, databricks_env: None)
     state = install_jobs_api(fake_server)
     for name in WORKSPACE_IDS:
         state.add_service_principal(f"retail-ml-{name}-deployer", SP_APPLICATION_ID)
-    return Workspace(fake_server, state, config_at(tmp_path / "platform.yaml", fake_server.url), FakeClock(), [])
+    return Workspace(fake_server, state, config_at(tmp_path / "platform.yaml", fake_server.url), FakeClock())

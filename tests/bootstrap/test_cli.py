@@ -103,10 +103,10 @@ def test_permission_denied_during_apply_exits_2_and_says_how_far_it_got(
     assert TOKEN not in err
 
 
-def test_a_failure_halfway_exits_1_and_the_next_apply_finishes(
+def test_a_failure_halfway_exits_2_and_the_next_apply_finishes(
         workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     workspace.state.fail_creates_after = 2
-    assert bootstrap(workspace, "--env", "staging", "--apply") == 1
+    assert bootstrap(workspace, "--env", "staging", "--apply") == 2  # the workspace failed a call: no verdict
     err = capsys.readouterr().err
     assert "InvalidState: injected create failure" in err
     assert "5 of 12 change(s) applied before the error" in err and "--apply` again to finish" in err

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from databricks.sdk.errors import BadRequest, InternalError
 
 from infra.config import PlatformConfig
 from infra.config.model import WorkspaceConfig
 from lakestack.errors import InputError
-from lakestack.workspace import check_host, connect, normalise_host, with_retries, workspace_host
+from lakestack.workspace import check_host, connect, normalise_host, workspace_host
 from tests.bootstrap.conftest import Workspace
 
 
@@ -47,27 +46,6 @@ def test_missing_credentials_are_bad_input_with_the_ways_to_give_them(
 
 def test_the_workspace_id_the_host_reports_must_match_the_config(workspace: Workspace) -> None:
     workspace.state.workspace_id = "2002"
-    assert connect(workspace.env("staging")).config.host == workspace.server.url
+    assert connect(workspace.env("staging")).client.config.host == workspace.server.url
     with pytest.raises(InputError, match="reports workspace id 2002, but environment 'prod' declares workspace_id"):
         connect(workspace.env("prod"))
-
-
-def test_only_transient_errors_are_retried_and_only_so_often() -> None:
-    waits: list[float] = []
-    calls: list[int] = []
-
-    def bad_request() -> None:
-        calls.append(1)
-        raise BadRequest("no")
-
-    with pytest.raises(BadRequest):
-        with_retries(bad_request, sleep=waits.append)
-    assert (len(calls), waits) == (1, [])
-
-    def internal() -> None:
-        calls.append(1)
-        raise InternalError("down")
-
-    with pytest.raises(InternalError):
-        with_retries(internal, sleep=waits.append, attempts=3)
-    assert len(calls) == 1 + 3 and len(waits) == 2 and waits[1] > waits[0] / 2

@@ -1,10 +1,11 @@
-"""Jobs, job permissions, MLflow experiments, workspace folders and service principals, in memory.
+"""Jobs, job permissions, MLflow experiments, workspace folders and files, service principals, in memory.
 
 Answers like the real REST API where bootstrap depends on it: `jobs/list` filters by exact
 (case-insensitive) name and pages with `next_page_token`, and leaves out tasks; `jobs/get` returns
 settings with the server's defaults filled in (`format`, `timeout_seconds`, `run_if`, ...) and tasks
-sorted by key; permissions carry an owner and an inherited admins grant; experiments need their
-parent folder. Hand edits go through `edit_job`, which is not an API call and not a logged write.
+sorted by key; permissions carry an owner and an inherited admins grant; experiments and files need
+their parent folder; importing a file that exists without `overwrite` is RESOURCE_ALREADY_EXISTS.
+Hand edits go through `edit_job`, which is not an API call and not a logged write.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class JobsState:
     owners: dict[int, str] = field(default_factory=dict)  # job id -> "user:x"
     experiments: dict[str, dict[str, str]] = field(default_factory=dict)
     folders: set[str] = field(default_factory=lambda: {"/", "/Shared"})
+    files: dict[str, str] = field(default_factory=dict)  # workspace path -> base64 content
     service_principals: list[dict[str, str]] = field(default_factory=list)
     workspace_id: str | None = None
     page_size: int = 20
@@ -175,6 +177,28 @@ class JobsState:
         self.folders.update("/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1))
         return 200, {}
 
+    def import_file(self, request: Request) -> Response:
+        path = request.body["path"]
+        parent = path.rsplit("/", 1)[0] or "/"
+        if parent not in self.folders:
+            return _not_found(f"The parent folder ({parent})")
+        if path in self.files and not request.body.get("overwrite"):
+            return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": f"Path ({path}) already exists."}
+        self.files[path] = request.body.get("content", "")
+        return 200, {}
+
+    def export_file(self, request: Request) -> Response:
+        path = request.arg("path") or ""
+        if path not in self.files:
+            return 404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"Path ({path}) doesn't exist."}
+        return 200, {"content": self.files[path], "file_type": path.rsplit(".", 1)[-1]}
+
+    def delete_file(self, request: Request) -> Response:
+        path = request.body["path"]
+        if self.files.pop(path, None) is None:
+            return 404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"Path ({path}) doesn't exist."}
+        return 200, {}
+
     def list_service_principals(self, request: Request) -> Response:
         wanted = re.match(r'^displayName eq "(.*)"$', request.arg("filter") or "")
         found = [sp for sp in self.service_principals if not wanted or sp["displayName"] == wanted.group(1)]
@@ -227,6 +251,9 @@ def install_jobs_api(server: FakeDatabricks) -> JobsState:
         ("POST", r"/api/2\.0/mlflow/experiments/create", state.create_experiment),
         ("POST", r"/api/2\.0/mlflow/experiments/restore", state.restore_experiment),
         ("POST", r"/api/2\.0/workspace/mkdirs", state.mkdirs),
+        ("POST", r"/api/2\.0/workspace/import", state.import_file),
+        ("GET", r"/api/2\.0/workspace/export", state.export_file),
+        ("POST", r"/api/2\.0/workspace/delete", state.delete_file),
         ("GET", r"/api/2\.0/preview/scim/v2/ServicePrincipals", state.list_service_principals),
     ]
     for method, pattern, handler in routes:

@@ -3,7 +3,9 @@
 Tests drive the real `databricks-sdk` against it: the SDK's retries, error mapping and
 pagination all run for real. API families (jobs, Unity Catalog, serving, ...) add their routes
 with `server.route(method, pattern, handler)`; a handler gets a `Request` and returns
-`(status, body)`. Every request is logged, and faults can be queued for the next matching call.
+`(status, body)`. Every request is logged, and faults can be queued for the next matching call:
+an error answer instead of the handler's, or after it ran (the write happened, the client hears a
+503 or nothing), or a dropped connection (no answer at all), optionally after a delay.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +23,8 @@ from urllib.parse import parse_qs, urlparse
 from databricks.sdk import WorkspaceClient
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+BOOKKEEPING_FOLDER = ".lakestack"  # where lakestack keeps its lease in a workspace
+DROP = -1  # a status that closes the connection without an answer
 
 
 @dataclass
@@ -45,6 +50,8 @@ class Fault:
     status: int
     body: Any
     times: int = 1
+    reached: bool = False  # the handler runs (the write happens) before the fault answers
+    delay: float = 0.0  # seconds before answering (past the client's HTTP timeout: a timeout)
 
 
 @dataclass
@@ -61,13 +68,22 @@ class FakeDatabricks:
         self.routes.append((method, re.compile(f"^{pattern}$"), handler))
 
     def fail(self, method: str, pattern: str, status: int, message: str = "injected", times: int = 1,
-             error_code: str = "TEMPORARILY_UNAVAILABLE") -> None:
-        """The next `times` calls matching method and path regex answer `status` instead."""
-        body = {"error_code": error_code, "message": message}
-        self.faults.append(Fault(method, re.compile(f"^{pattern}$"), status, body, times))
+             error_code: str = "TEMPORARILY_UNAVAILABLE", *, reached: bool = False, delay: float = 0.0) -> None:
+        """The next `times` calls matching method and path regex answer `status` (or DROP) instead.
 
-    def writes(self, prefix: str = "/api/") -> list[Request]:
-        return [r for r in self.requests if r.method in WRITE_METHODS and r.path.startswith(prefix)]
+        With `reached`, the call is carried out first and only its answer is lost or replaced.
+        """
+        body = {"error_code": error_code, "message": message}
+        self.faults.append(Fault(method, re.compile(f"^{pattern}$"), status, body, times, reached, delay))
+
+    def drop(self, method: str, pattern: str, *, reached: bool = True, times: int = 1) -> None:
+        """The next calls close the connection without an answer (after carrying out the call if `reached`)."""
+        self.fail(method, pattern, DROP, times=times, reached=reached)
+
+    def writes(self, prefix: str = "/api/", *, bookkeeping: bool = False) -> list[Request]:
+        """Write requests; lakestack's own bookkeeping (its lease folder) only when asked for."""
+        return [r for r in self.requests if r.method in WRITE_METHODS and r.path.startswith(prefix)
+                and (bookkeeping or not _is_bookkeeping(r))]
 
     @property
     def url(self) -> str:
@@ -94,16 +110,36 @@ class FakeDatabricks:
     def dispatch(self, request: Request) -> tuple[int, Any]:
         with self.lock:
             self.requests.append(request)
-            for fault in self.faults:
-                if fault.method == request.method and fault.pattern.match(request.path) and fault.times > 0:
-                    fault.times -= 1
-                    return fault.status, fault.body
-            for method, pattern, handler in self.routes:
-                match = pattern.match(request.path)
-                if method == request.method and match:
-                    request.match = match
-                    return handler(request)
+            fault = self._next_fault(request)
+            if fault is not None and not fault.reached:
+                answer = fault.status, fault.body
+            else:
+                answer = self._handle(request)
+                if fault is not None:
+                    answer = fault.status, fault.body
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        return answer
+
+    def _next_fault(self, request: Request) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == request.method and fault.pattern.match(request.path) and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    def _handle(self, request: Request) -> tuple[int, Any]:
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if method == request.method and match:
+                request.match = match
+                return handler(request)
         return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no route {request.method} {request.path}"}
+
+
+def _is_bookkeeping(request: Request) -> bool:
+    path = request.body.get("path", "") if isinstance(request.body, dict) else ""
+    return f"/{BOOKKEEPING_FOLDER}" in str(path)
 
 
 def _make_handler(server: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
@@ -118,14 +154,19 @@ def _make_handler(server: FakeDatabricks) -> type[BaseHTTPRequestHandler]:
                 body = raw.decode("utf-8", "replace")
             request = Request(self.command, url.path, parse_qs(url.query), body)
             status, payload = server.dispatch(request)
+            if status == DROP:  # HTTP/1.0: returning without an answer closes the connection
+                return
             data = json.dumps(payload if payload is not None else {}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             if status == 429:
                 self.send_header("Retry-After", "0")
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting (a timeout fault)
+                return
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

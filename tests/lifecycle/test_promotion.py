@@ -104,3 +104,30 @@ def test_promote_and_rollback_commands(ctx: TaskContext, capsys: pytest.CaptureF
     assert "rejected: " in capsys.readouterr().out
     assert main(["rollback", *base]) == 0
     assert state(ctx) == ({"Champion": WEAK}, [])
+
+
+@pytest.mark.parametrize(("promoted", "command"), [([WEAK], ["promote", "--version", STRONG]),
+                                                  ([WEAK, STRONG], ["rollback"])])
+def test_a_registry_403_in_promote_or_rollback_is_one_line(ctx: TaskContext, promoted: list[str], command: list[str],
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import RestException
+
+    base = ["--config", str(EXAMPLE_CONFIG), "--env", ENV, "--model", MODEL]
+    for version in promoted:
+        assert main(["promote", *base, "--version", version]) == 0
+    before = state(ctx)
+    capsys.readouterr()
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise RestException({"error_code": "PERMISSION_DENIED",
+                             "message": f"User does not have MANAGE on Routine or Model '{ctx.model_name}'."})
+
+    monkeypatch.setattr(MlflowClient, "set_registered_model_alias", refused)
+    assert main([command[0], *base, *command[1:]]) == 2
+    error, hint = capsys.readouterr().err.strip().splitlines()
+    assert error.startswith("error: permission denied (403) at ") and "User does not have MANAGE" in error
+    assert hint.startswith(f"hint: the calling identity needs EXECUTE and MANAGE (or ownership) on the registered "
+                           f"model {ctx.model_name}")
+    assert state(ctx) == before

@@ -213,3 +213,26 @@ def test_serving_off_or_offline_is_skipped_with_the_reason(example_config: Platf
         monkeypatch.delenv(name, raising=False)
     offline = publish(example_config.env(ENV), model, "1")
     assert offline.status == "skipped" and "no Databricks host configured" in offline.detail
+
+
+@pytest.mark.parametrize(("promoted", "command", "method", "path"), [
+    ([WEAK], ["promote", "--version", STRONG], "PUT", f"/api/2.0/serving-endpoints/{ENDPOINT}/config"),
+    ([WEAK, STRONG], ["rollback"], "GET", f"/api/2.0/serving-endpoints/{ENDPOINT}"),
+])
+def test_a_403_in_promote_or_rollback_is_one_line_naming_the_permission(
+        serving: tuple[ServingState, list[str]], fake_databricks: FakeDatabricks, promoted: list[str],
+        command: list[str], method: str, path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for version in promoted:
+        assert main(["promote", *serving[1], "--version", version]) == 0
+    args = serving[1]
+    before = aliases(args)
+    capsys.readouterr()
+    fake_databricks.fail(method, path, 403, "User does not have CAN_MANAGE on serving endpoint. [ReqId: 1a2b]",
+                         error_code="PERMISSION_DENIED", times=100)
+    assert main([command[0], *args, *command[1:]]) == 2
+    error, hint = capsys.readouterr().err.strip().splitlines()
+    assert error.startswith(f"error: permission denied (403) at {fake_databricks.url} while ")
+    assert f"serving endpoint {ENDPOINT}: User does not have CAN_MANAGE" in error
+    assert hint == f"hint: the calling identity needs CAN_MANAGE on serving endpoint {ENDPOINT} (the environment's " \
+                   "stack grants it to the deployer)"
+    assert aliases(args) == (before if command[0] == "rollback" else {**before, "Challenger": STRONG})

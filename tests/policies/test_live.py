@@ -212,7 +212,8 @@ def test_a_refused_read_is_bad_input_naming_the_call(workspace: Workspace, examp
                           "User does not have BROWSE on Catalog 'retail_prod'", error_code="PERMISSION_DENIED")
     with pytest.raises(InputError) as raised:
         workspace.audit(example_config)
-    assert "reading grants on catalog retail_prod was refused" in str(raised.value)
+    assert "permission denied (403) at " in str(raised.value)
+    assert "while reading grants on catalog retail_prod (live audit of 'prod')" in str(raised.value)
 
 
 # ---- the command line: host from the config, credentials from the environment --------------------
