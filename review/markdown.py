@@ -221,7 +221,7 @@ def _picture(review: Review) -> Section:
     if not review.picture:
         return Section("")
     return Section("<details><summary><b>Who can read and write what</b> (head config)</summary>\n\n"
-                   f"```mermaid\n{review.picture}```\n\n</details>\n\n")
+                   f"```mermaid\n{review.picture.rstrip()}\n```\n\n</details>\n\n")
 
 
 def _audit(audit: AuditResult | None) -> Section:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import PlatformConfig
+from lakestack.diagram import access_diagram
 from lakestack.errors import InputError
 from lakestack.terraform_json import environment_of_stack, synth_stacks
 from review.audit_findings import AuditResult, audit_head, from_report
@@ -15,7 +16,6 @@ from review.changes import PROVIDER_TYPE, ResourceChange
 from review.json_output import render_json
 from review.markdown import render_markdown
 from review.matching import matched_environments
-from review.picture import simple_access_diagram
 from review.plan_changes import changes_from_plan_files, parse_plan_argument
 from review.posture import (
     access_causes,
@@ -100,7 +100,7 @@ def review_of(
 
 def _access_picture(config: PlatformConfig) -> str:
     """The mermaid picture of environments, catalogs, bindings and groups: the one place it comes from."""
-    return simple_access_diagram(config)
+    return access_diagram(config)
 
 
 def synth_documents(base_dir: Path | str | None, head_dir: Path | str | None,
