@@ -60,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Pass or fail, printing why. High risks pass only with the label "
                     "lakestack:accept-risk and an approval of the reviewed commit by someone other than the author "
                     "with write access; audit failures and prod data destroys never pass.",
+        epilog="example: what the pull-request workflow's gate job runs\n"
+               "  lakestack gate --review review.json --event \"$GITHUB_EVENT_PATH\" --reviews reviews.json \\\n"
+               "      --summary \"$GITHUB_STEP_SUMMARY\"",
     )
     gate.add_argument("--review", required=True, metavar="FILE", help="`lakestack review --format json` output")
     gate.add_argument("--event", metavar="FILE", help="the GitHub event payload ($GITHUB_EVENT_PATH)")
@@ -73,10 +76,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="record the commit and state a saved plan was made from, or check them before applying it",
         description="record: write STACK's plan record (commit, state lineage and serial from `terraform state "
                     "pull` output). check: exit 1, saying why, when the record does not match this commit and state.",
+        epilog="examples: the deploy workflow's plan job, then its apply job\n"
+               "  lakestack saved-plan record --stack prod --commit \"$GITHUB_SHA\" --state state.json \\\n"
+               "      --record plan.record.json\n"
+               "  lakestack saved-plan check --stack prod --commit \"$GITHUB_SHA\" --state state.json \\\n"
+               "      --record plan.record.json",
     )
-    saved.add_argument("action", choices=("record", "check"))
-    saved.add_argument("--stack", required=True)
-    saved.add_argument("--commit", required=True, metavar="SHA")
+    saved.add_argument("action", choices=("record", "check"),
+                       help="record: write the plan record; check: refuse a plan made from another commit or state")
+    saved.add_argument("--stack", required=True, metavar="STACK", help="the stack the saved plan is for")
+    saved.add_argument("--commit", required=True, metavar="SHA", help="the commit the plan was (or is) made from")
     saved.add_argument("--state", metavar="FILE", help="`terraform state pull` output (empty: no state yet)")
     saved.add_argument("--record", required=True, metavar="FILE", help="the plan record to write or check")
     saved.set_defaults(handler=run_saved_plan)

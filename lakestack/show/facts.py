@@ -35,7 +35,7 @@ def environment_facts(env: Environment) -> dict[str, Any]:
         "tier": env.tier,
         "governed": env.governed,
         "protected": env.protected,
-        "stacks": [f"{env.name}-account", env.name] if env.creates_workspace else [env.name],
+        "stacks": [f"{env.name}-account", env.name],  # account-level objects apart from what the deployer applies
         "backend": env.config.backend.type,
         "workspace": _workspace(env),
         "catalog": {

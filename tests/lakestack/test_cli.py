@@ -164,8 +164,9 @@ def test_synth_reports_each_stack(tmp_path, example_config):
     heard: list[str] = []
     synth(example_config, tmp_path / "out", progress=heard.append)
     assert heard[0].startswith("starting CDKTF")
-    assert heard[1:-1] == ["[1/4] built stack staging-account", "[2/4] built stack dev",
-                           "[3/4] built stack staging", "[4/4] built stack prod"]
+    assert heard[1:-1] == ["[1/6] built stack dev-account", "[2/6] built stack staging-account",
+                           "[3/6] built stack prod-account", "[4/6] built stack dev",
+                           "[5/6] built stack staging", "[6/6] built stack prod"]
     assert heard[-1] == "writing Terraform JSON"
 
 

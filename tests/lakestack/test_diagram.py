@@ -81,13 +81,9 @@ def test_one_environment_keeps_the_workspaces_bound_to_it(example_config):
 
 
 def test_hostile_names_cannot_break_the_syntax():
+    """Account group names are free text (roles and environments are identifiers, checked at load)."""
     data = example_data()
-    role = 'end"] --> x[<script>|#&`'
-    data["groups"][role] = 'group "x" <b>|y|</b>'
-    data["environments"]["end"] = data["environments"].pop("dev")
-    data["environments"]["end"]["access"] = {role: "writer"}
-    for name in ("staging", "prod"):
-        data["environments"][name]["read_only_from"] = ["end"]
+    data["groups"]["data_scientists"] = 'end"] --> x[<script>|#&`'
     diagram = access_diagram(PlatformConfig.model_validate(data))
     nodes, edges, other = parse(diagram)
     assert all(NODE_ID.match(node) for node in nodes)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from review.highlights import HIGH
 from review.posture import posture_risks, postures, protection_risks, tier_judge
-from review.run import _access_picture
 from tests.configs import config_from_data, example_data
 from tests.review.conftest import registered_model, stack_doc
 
@@ -52,12 +51,3 @@ def test_losing_prevent_destroy_is_a_risk_of_its_own():
     assert (risk.level, risk.category, risk.address) == (HIGH, "protection removed", "databricks_registered_model.m")
     assert protection_risks({"prod": protected}, {"prod": protected}, lambda env: env) == []
     assert protection_risks({"prod": protected}, {}, lambda env: env) == []  # a destroy: the data-loss risk says it
-
-
-def test_the_access_picture_shows_catalogs_bindings_and_roles(example_config):
-    picture = _access_picture(example_config)
-    assert picture.startswith("flowchart LR\n")
-    assert 'prod_cat[("catalog retail_prod")]' in picture
-    assert "prod_cat -. READ_ONLY .-> dev_ws" in picture
-    assert "g_data_scientists ==>|writer| dev_cat" in picture
-    assert "g_data_scientists -->|reader| prod_cat" in picture
