@@ -8,17 +8,17 @@ whatever version the code last named, and every promotion would show up as drift
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.model_serving import (
+from infra.cdk import (
+    Construct,
     ModelServing,
     ModelServingAiGateway,
     ModelServingAiGatewayInferenceTableConfig,
     ModelServingAiGatewayRateLimits,
     ModelServingAiGatewayUsageTrackingConfig,
     ModelServingTags,
+    Permissions,
+    PermissionsAccessControl,
 )
-from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
-from constructs import Construct
-
 from infra.config.model import INFERENCE_SCHEMA, Environment, ModelConfig
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle

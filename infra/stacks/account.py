@@ -8,10 +8,7 @@ references.
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
-from constructs import Construct
-
+from infra.cdk import Construct, DatabricksProvider, ITerraformDependable, TerraformOutput, TerraformStack
 from infra.config.model import Environment
 from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.workspace import CreatedWorkspace

@@ -32,8 +32,8 @@ def test_failed_synth_leaves_the_previous_output_untouched(tmp_path, example_con
     synth(example_config, out)
     before = {p: p.read_bytes() for p in out.rglob("*.json")}
 
-    def broken(config, outdir=None):
-        real(config, outdir)
+    def broken(config, outdir=None, **kwargs):
+        real(config, outdir, **kwargs)
         (Path(outdir) / "stacks").mkdir(parents=True, exist_ok=True)
         (Path(outdir) / "stacks" / "partial").mkdir()
         raise RuntimeError("synth failed halfway")
