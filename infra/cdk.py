@@ -3,7 +3,8 @@
 Two engines take the same classes under other module names: CDKTF (`cdktf` 0.21 with
 `cdktf-cdktf-provider-databricks` 15.16, provider 1.99; the default) and its community fork CDK
 Terrain (`cdktn` 0.24 with `cdktn-provider-databricks` 18.11, provider 1.138; the
-`lakestack[cdktn]` extra). `LAKESTACK_CDK_ENGINE=cdktn` selects the fork (docs/cdk-engine.md).
+`lakestack[cdktn]` extra). `LAKESTACK_CDK_ENGINE=cdktn` selects the fork (`infra/cdk_engine.py`,
+docs/cdk-engine.md).
 
 Only the provider submodules listed here are imported. The provider package's own `__init__`
 imports all of its ~250 submodules (over a second of start-up for every synth); Python runs a
@@ -18,46 +19,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import sys
 import types
-from dataclasses import dataclass
 
+from infra.cdk_engine import Engine, require, selected_engine
 from lakestack.errors import InputError
-
-ENGINE_VARIABLE = "LAKESTACK_CDK_ENGINE"
-
-
-@dataclass(frozen=True)
-class Engine:
-    """A CDK toolkit: its core module, its Databricks provider package and how to install it."""
-
-    name: str
-    core: str
-    provider: str
-    install: str
-
-
-ENGINES = {
-    "cdktf": Engine("cdktf", "cdktf", "cdktf_cdktf_provider_databricks", "pip install lakestack"),
-    "cdktn": Engine("cdktn", "cdktn", "cdktn_provider_databricks", "pip install 'lakestack[cdktn]'"),
-}
-DEFAULT_ENGINE = "cdktf"
-
-
-def selected_engine(environ: os._Environ[str] | dict[str, str] = os.environ) -> Engine:
-    """The engine `LAKESTACK_CDK_ENGINE` names (default cdktf); an unknown name is bad input."""
-    name = environ.get(ENGINE_VARIABLE, "").strip() or DEFAULT_ENGINE
-    if name not in ENGINES:
-        raise InputError(f"{ENGINE_VARIABLE}={name}: unknown CDK engine", hint=f"use one of: {', '.join(ENGINES)}")
-    return ENGINES[name]
-
-
-def require(engine: Engine, module: str) -> None:
-    """A missing engine package is one line naming the install command, not an import traceback."""
-    if importlib.util.find_spec(module) is None:
-        raise InputError(f"{ENGINE_VARIABLE}={engine.name}: the {module} package is not installed",
-                         hint=engine.install)
 
 
 def provider_module(engine: Engine, submodule: str) -> types.ModuleType:

@@ -13,7 +13,7 @@ Large platforms are synthesized in parallel processes, one per group of environm
 no stack (an environment, its `<env>-account` stack and the account stacks of the workspaces it
 binds read-only). Each process pays jsii's start-up (about 1.5 s), so this pays off only above
 `PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
-manifest is merged in CDKTF's own format.
+manifest is merged in the toolkit's own format.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import uuid
 from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
+from infra.cdk_engine import selected_engine
 from infra.config.model import PlatformConfig
 from lakestack.errors import InputError
 
@@ -144,17 +144,4 @@ def _synth_parallel(config: PlatformConfig, groups: list[list[str]], staging: Pa
             stack.rename(staging / "stacks" / stack.name)
         shutil.rmtree(part)
     merged = {**manifests[0], "stacks": {k: v for m in manifests for k, v in m["stacks"].items()}}
-    (staging / MANIFEST).write_text(stable_stringify(merged), encoding="utf-8")
-
-
-def stable_stringify(value: Any, level: int = 0, space: str = "  ") -> str:
-    """JSON as CDKTF writes its manifest (json-stable-stringify: sorted keys, empty containers on two lines)."""
-    indent = "\n" + space * level
-    if isinstance(value, dict):
-        items = [f"{indent}{space}{stable_stringify(key)}: {stable_stringify(value[key], level + 1, space)}"
-                 for key in sorted(value)]
-        return "{" + ",".join(items) + indent + "}"
-    if isinstance(value, list):
-        items = [f"{indent}{space}{stable_stringify(item, level + 1, space)}" for item in value]
-        return "[" + ",".join(items) + indent + "]"
-    return json.dumps(value, ensure_ascii=False)
+    (staging / MANIFEST).write_text(selected_engine().manifest_text(merged), encoding="utf-8")
