@@ -11,7 +11,7 @@ import re
 from pathlib import Path as FilePath
 from typing import Any
 
-from lakestack.terraform_json import environment_of_stack, synth_stacks
+from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
 from review.changes import SOURCE_SYNTH, ResourceChange
 
 # Meta-arguments and CDKTF metadata: they steer Terraform but are not attributes sent to Databricks.
@@ -59,8 +59,8 @@ def changes_from_synth(base_dir: FilePath | None, head_dir: FilePath) -> list[Re
 
     No base (or an empty folder) is the first deployment: everything is a create.
     """
-    base = synth_stacks(base_dir) if base_dir is not None else {}
-    head = synth_stacks(head_dir)
+    base = parsed_synth_stacks(base_dir) if base_dir is not None else {}
+    head = parsed_synth_stacks(head_dir)
     changes: list[ResourceChange] = []
     for stack in sorted(set(base) | set(head)):
         changes.extend(_stack_changes(stack, base.get(stack, {}), head.get(stack, {})))
