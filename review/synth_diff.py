@@ -47,6 +47,8 @@ FORCES_NEW: dict[str, frozenset[str]] = {
 REFERENCE = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
 
 REASON_REMOVED = "delete_because_no_resource_config"
+# A provider version the stack requires, shown as a change of its own (a new CDK engine or bindings move it).
+PROVIDER_TYPE = "terraform_required_provider"
 REASON_FORCES_NEW = "replace_because_cannot_update"
 UNPROTECTED_NOTE = (
     "the base declared prevent_destroy, but removing a resource from the configuration removes that "
@@ -105,6 +107,7 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
                 actions=("no-op",) if address in imports else ("create",),
                 after=attributes(body), importing_id=imports.get(address), source=SOURCE_SYNTH,
             ))
+    changes += _provider_changes(stack, environment, base_doc, head_doc)
     for address, (rtype, body) in base.items():
         if address in head or address in paired_base:
             continue
@@ -115,6 +118,23 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
             notes=(UNPROTECTED_NOTE,) if protected else (),
         ))
     return changes
+
+
+def _provider_changes(stack: str, environment: str, base_doc: dict[str, Any],
+                      head_doc: dict[str, Any]) -> list[ResourceChange]:
+    """Providers whose required version differs between base and head (Terraform downloads another provider)."""
+    def required(doc: dict[str, Any]) -> dict[str, Any]:
+        found = (doc.get("terraform") or {}).get("required_providers") or {}
+        return found if isinstance(found, dict) else {}
+
+    base, head = required(base_doc), required(head_doc)
+    return [
+        ResourceChange(stack=stack, environment=environment, address=f"terraform.required_providers.{name}",
+                       type=PROVIDER_TYPE, actions=("update",), before=base[name], after=head[name],
+                       source=SOURCE_SYNTH)
+        for name in sorted(set(base) & set(head))
+        if base[name] != head[name] and isinstance(base[name], dict) and isinstance(head[name], dict)
+    ]
 
 
 def _compare(stack: str, environment: str, address: str, rtype: str, base_body: dict[str, Any],
