@@ -6,8 +6,17 @@ BIN := $(VENV)/bin
 CORE := $(VENV)/.installed-core
 DEV := $(VENV)/.installed-dev
 CDKTN_VENV := .venv-cdktn
-PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on
+PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on --no-compile
 SOURCES := infra lakestack policies review bootstrap lifecycle bench
+# Bytecode is compiled once at install, on every core, so no command pays for it (not even under
+# PYTHONDONTWRITEBYTECODE=1). The provider bindings' ~250 submodules are skipped: importing infra.cdk
+# compiles the few the stacks use (docs/benchmark.md).
+PROVIDERS := /(cdktf_cdktf_provider_databricks|cdktn_provider_databricks)/
+define compile
+	@echo "==> compiling bytecode ($(1))"
+	$(1)/bin/python -m compileall -q -j 0 -x '$(PROVIDERS)' $(SOURCES) tests $$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+	env -u PYTHONDONTWRITEBYTECODE $(1)/bin/python -c 'import infra.cdk'
+endef
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 
@@ -21,16 +30,14 @@ $(BIN)/python:
 $(CORE): pyproject.toml | $(BIN)/python
 	@echo "==> installing lakestack (core dependencies)"
 	$(PIP) -e .
-	@echo "==> compiling bytecode, so no command recompiles the project"
-	$(BIN)/python -m compileall -q -j 0 $(SOURCES)
+	$(call compile,$(VENV))
 	touch $(CORE)
 
 ## Tests and the demo: core + the lifecycle extra (MLflow, scikit-learn, pandas) + test tools.
 $(DEV): pyproject.toml | $(BIN)/python
 	@echo "==> installing lakestack with the dev and lifecycle extras"
 	$(PIP) -e '.[dev]'
-	@echo "==> compiling bytecode, so no command recompiles the project"
-	$(BIN)/python -m compileall -q -j 0 $(SOURCES) tests
+	$(call compile,$(VENV))
 	touch $(CORE) $(DEV)
 
 venv: $(DEV)
@@ -68,8 +75,9 @@ bench: $(CORE) node_modules/.installed
 $(CDKTN_VENV)/.installed: pyproject.toml
 	@echo "==> creating $(CDKTN_VENV) with the cdktn extra"
 	$(PYTHON) -m venv $(CDKTN_VENV)
-	$(CDKTN_VENV)/bin/pip install --disable-pip-version-check --progress-bar on -e '.[cdktn]' pytest
-	$(CDKTN_VENV)/bin/python -m compileall -q -j 0 $(SOURCES) tests
+	$(CDKTN_VENV)/bin/pip install --disable-pip-version-check --progress-bar on --no-compile -e '.[cdktn]' pytest
+	$(call compile,$(CDKTN_VENV))
+	env -u PYTHONDONTWRITEBYTECODE LAKESTACK_CDK_ENGINE=cdktn $(CDKTN_VENV)/bin/python -c 'import infra.cdk'
 	touch $@
 
 cdktn-compare: $(CDKTN_VENV)/.installed
