@@ -134,7 +134,8 @@ def _synth_group(config: PlatformConfig, environments: Collection[str] | None, o
 def _synth_parallel(config: PlatformConfig, groups: list[list[str]], staging: Path) -> None:
     parts = [staging / f"part-{i}" for i in range(len(groups))]
     workers = min(len(groups), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # One fresh process per group: a jsii runtime keeps every object it created until it exits.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
         for done in [pool.submit(_synth_group, config, group, part) for group, part in zip(groups, parts, strict=True)]:
             done.result()
     manifests = [json.loads((part / MANIFEST).read_text(encoding="utf-8")) for part in parts]
