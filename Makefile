@@ -3,33 +3,58 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+CORE := $(VENV)/.installed-core
+DEV := $(VENV)/.installed-dev
+CDKTN_VENV := .venv-cdktn
+PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on --no-compile
+SOURCES := infra lakestack policies review bootstrap lifecycle bench
+# Bytecode is compiled once at install, on every core, so no command pays for it (not even under
+# PYTHONDONTWRITEBYTECODE=1). The provider bindings' ~250 submodules are skipped: importing infra.cdk
+# compiles the few the stacks use (docs/benchmark.md).
+PROVIDERS := /(cdktf_cdktf_provider_databricks|cdktn_provider_databricks)/
+define compile
+	@echo "==> compiling bytecode ($(1))"
+	$(1)/bin/python -m compileall -q -j 0 -x '$(PROVIDERS)' $(SOURCES) tests $$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+	env -u PYTHONDONTWRITEBYTECODE $(1)/bin/python -c 'import infra.cdk'
+endef
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 
 # The Databricks provider the CDK bindings target (a test checks the synth asks for this version).
 PROVIDER_VERSION := 1.99.0
 
-.PHONY: venv plan test lint lint-workflows demo bench node provider clean
+.PHONY: venv plan test lint lint-workflows demo bench node provider cdktn-compare clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
+	@echo "==> creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-venv: $(STAMP)
+## Core only: what synth, audit, review and bootstrap import (the lifecycle is the `lifecycle` extra).
+$(CORE): pyproject.toml | $(BIN)/python
+	@echo "==> installing lakestack (core dependencies)"
+	$(PIP) -e .
+	$(call compile,$(VENV))
+	touch $(CORE)
+
+## Tests and the demo: core + the lifecycle extra (MLflow, scikit-learn, pandas) + test tools.
+$(DEV): pyproject.toml | $(BIN)/python
+	@echo "==> installing lakestack with the dev and lifecycle extras"
+	$(PIP) -e '.[dev]'
+	$(call compile,$(VENV))
+	touch $(CORE) $(DEV)
+
+venv: $(DEV)
 
 ## The main job, offline: synthesize every environment, audit the policies, review against an empty base.
-plan: $(STAMP)
+plan: $(CORE)
 	$(BIN)/lakestack plan
 
 ## The whole test suite (and lint); the cdktf CLI is part of it (cdktf.json must synthesize what lakestack does).
-test: $(STAMP) node_modules/.installed provider
+test: $(DEV) node_modules/.installed provider
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 
 ## The workflow linters, from their registries (pip and the Go module proxy; both cached), then a run on .github/.
@@ -47,12 +72,13 @@ lint-workflows: $(TOOLS)/bin/actionlint $(BIN)/zizmor
 	$(BIN)/zizmor --offline --no-progress .github/
 
 ## The model lifecycle end to end on a local MLflow store.
-demo: $(STAMP)
+demo: $(DEV)
 	$(BIN)/lakestack demo
 
 ## The cdktf CLI (for `npx cdktf deploy <env>` and the benchmark's side-by-side).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	@echo "==> installing the cdktf CLI (npm ci)"
+	npm ci --no-audit --no-fund
 	touch node_modules/.installed
 
 node: node_modules/.installed
@@ -63,8 +89,20 @@ provider:
 
 ## Cost of synth, audit and review as the platform grows, beside the cdktf CLI and checkov (docs/benchmark.md).
 ## Options through BENCH_ARGS, for example: make bench BENCH_ARGS='--sizes example,1,10 --runs 1'
-bench: $(STAMP) node_modules/.installed
+bench: $(CORE) node_modules/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## The example synthesized under both CDK engines and compared (CDK Terrain in its own venv, docs/cdk-engine.md).
+$(CDKTN_VENV)/.installed: pyproject.toml
+	@echo "==> creating $(CDKTN_VENV) with the cdktn extra"
+	$(PYTHON) -m venv $(CDKTN_VENV)
+	$(CDKTN_VENV)/bin/pip install --disable-pip-version-check --progress-bar on --no-compile -e '.[cdktn]' pytest
+	$(call compile,$(CDKTN_VENV))
+	env -u PYTHONDONTWRITEBYTECODE LAKESTACK_CDK_ENGINE=cdktn $(CDKTN_VENV)/bin/python -c 'import infra.cdk'
+	touch $@
+
+cdktn-compare: $(CDKTN_VENV)/.installed
+	$(CDKTN_VENV)/bin/pytest -q tests/infra/test_cdk_engines.py
 
 clean:
 	rm -rf cdktf.out review-out .lakestack

@@ -8,6 +8,7 @@ the comparison is adding a row here.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ class Row:
     """One measured command."""
 
     name: str
-    tool: str  # lakestack | cdktf CLI | checkov
+    tool: str  # lakestack | python (the floor) | cdktf CLI | checkov
     argv: Callable[[Toolchain, Case], list[str]]
     output: Callable[[Case, Path], int]  # bytes of JSON the command produced, given its stdout file
     findings: Callable[[Case, Path], dict[str, Any]]
@@ -158,6 +159,19 @@ def _lakestack_review(tools: Toolchain, case: Case) -> list[str]:
             "--head", str(case.synth_head), "--format", "json"]
 
 
+# The floor: a Python process that only loads the JSON the audit (one synth) or the review (two) reads.
+FLOOR_SCRIPT = ("import json, pathlib, sys\n"
+                "for folder in sys.argv[1:]:\n"
+                "    for f in sorted(pathlib.Path(folder).glob('stacks/*/cdk.tf.json')):\n"
+                "        json.loads(f.read_text(encoding='utf-8'))\n")
+FLOOR_AUDIT = "floor: load synth JSON"
+FLOOR_REVIEW = "floor: load base+head JSON"
+
+
+def _floor(*folders: str) -> Callable[[Toolchain, Case], list[str]]:
+    return lambda tools, case: [sys.executable, "-c", FLOOR_SCRIPT, *(str(getattr(case, f)) for f in folders)]
+
+
 def _cdktf_cli_synth(tools: Toolchain, case: Case) -> list[str]:
     assert tools.cdktf is not None
     return [str(tools.cdktf), "synth", "--output", str(case.cdktf_cli_out)]
@@ -174,6 +188,11 @@ ROWS: tuple[Row, ...] = (
         output=lambda case, _: json_bytes_under(case.synth_base),
         findings=lambda case, _: synth_summary(case.synth_base),
         subcommand="synth"),
+    Row(FLOOR_AUDIT, "python", _floor("synth_base"), output=lambda case, _: json_bytes_under(case.synth_base),
+        findings=lambda case, _: synth_summary(case.synth_base), needs=("synth_base",)),
+    Row(FLOOR_REVIEW, "python", _floor("synth_base", "synth_head"),
+        output=lambda case, _: json_bytes_under(case.synth_base) + json_bytes_under(case.synth_head),
+        findings=lambda case, _: synth_summary(case.synth_head), needs=("synth_base", "synth_head")),
     Row("lakestack audit", "lakestack", _lakestack_audit, output=stdout_bytes, findings=audit_findings,
         needs=("synth_base",), ok_exit_codes=(0, 1), subcommand="audit"),
     Row("lakestack review", "lakestack", _lakestack_review, output=stdout_bytes, findings=review_findings,

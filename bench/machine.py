@@ -47,7 +47,11 @@ def _version_of(argv: list[str], pattern: re.Pattern[str] = VERSION) -> str | No
     return next((line.strip() for line in done.stdout.splitlines() if pattern.search(line.strip())), None)
 
 
-def describe(tool_versions: dict[str, str | None]) -> dict[str, Any]:
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def describe(tool_versions: dict[str, str | None], load_before: float | None = None) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_model": cpu_model(),
@@ -57,8 +61,9 @@ def describe(tool_versions: dict[str, str | None]) -> dict[str, Any]:
         "python": platform.python_version(),
         "node": _version_of(["node", "--version"]),
         "commit": _version_of(["git", "rev-parse", "--short", "HEAD"], COMMIT),
-        # Other work on the machine skews timings: the 1-minute load when the run ended tells how much.
-        "load_average_1m": round(os.getloadavg()[0], 2),
+        # Other work on the machine skews wall clocks: the 1-minute load before and after tells how much.
+        "load_average_1m_before": load_before,
+        "load_average_1m": load_average(),
         **tool_versions,
     }
 

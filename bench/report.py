@@ -11,7 +11,7 @@ from typing import Any
 from bench.runner import RowResult
 from bench.targets import Slope, Target
 
-RESULTS_VERSION = 1
+RESULTS_VERSION = 2
 KB = 1024
 MB = 1024 * 1024
 RATIOS = (
@@ -21,8 +21,8 @@ RATIOS = (
 
 
 def ratios(results: Sequence[RowResult]) -> list[dict[str, Any]]:
-    """How many times longer the tool a user would otherwise run takes, per size."""
-    medians = {(r.size, r.command): r.median_seconds for r in results}
+    """How many times more CPU the tool a user would otherwise run takes, per size."""
+    medians = {(r.size, r.command): r.median_cpu for r in results}
     out = []
     for size in dict.fromkeys(r.size for r in results):
         for other, ours in RATIOS:
@@ -58,12 +58,13 @@ def _cell(value: float | int | None, scale: float = 1.0, digits: int = 2) -> str
 
 
 def table(results: Sequence[RowResult]) -> str:
-    header = ("size", "models", "command", "median s", "min-max s", "peak MB", "JSON KB", "what it found")
+    header = ("size", "models", "command", "CPU s", "wall s", "min-max wall s", "peak MB", "JSON KB",
+              "what it found")
     lines = [header]
     for r in results:
         spread = f"{min(x.seconds for x in r.runs):.2f}-{max(x.seconds for x in r.runs):.2f}" \
             if r.status == "ok" else "-"
-        lines.append((r.size, str(r.models), r.command, _cell(r.median_seconds), spread,
+        lines.append((r.size, str(r.models), r.command, _cell(r.median_cpu), _cell(r.median_seconds), spread,
                       _cell(r.peak_bytes, MB, 0), _cell(r.output_bytes, KB, 1), describe_findings(r)))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
     return "\n".join(
@@ -76,15 +77,15 @@ def summary(results: Sequence[RowResult], targets: Sequence[Target], slopes: Seq
     parts = [table(results), ""]
     found = ratios(results)
     if found:
-        parts.append("ratios (how many times longer):")
+        parts.append("ratios (how many times more CPU):")
         parts += [f"  {r['size']:>7}: {r['ratio']} = {r['value']:.1f}x" for r in found]
     if slopes:
-        parts.append("synth cost per added model:")
+        parts.append("synth CPU per added model:")
         parts += [f"  {s.from_models} -> {s.to_models} models: {s.ms_per_model:.1f} ms" for s in slopes]
     parts.append("targets:")
     for t in targets:
         measured = "-" if t.measured is None else f"{t.measured:.{0 if t.unit == 'MB' else 2}f} {t.unit}"
-        parts.append(f"  {t.status:<10} {t.name}: {measured} (limit {t.limit:g} {t.unit})"
+        parts.append(f"  {t.status:<10} {t.name}: {measured} (at most {t.limit:g} {t.unit})"
                      + (f" [{t.note}]" if t.note else ""))
     return "\n".join(parts)
 
@@ -108,7 +109,8 @@ def _row(r: RowResult) -> dict[str, Any]:
     return {
         "size": r.size, "models": r.models, "command": r.command, "tool": r.tool,
         "status": r.status, "note": r.note,
-        "median_seconds": r.median_seconds, "peak_bytes": r.peak_bytes, "output_bytes": r.output_bytes,
+        "median_seconds": r.median_seconds, "median_cpu_seconds": r.median_cpu, "peak_bytes": r.peak_bytes,
+        "output_bytes": r.output_bytes,
         "runs": [asdict(run) for run in r.runs],
         "findings": r.findings,
     }

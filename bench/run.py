@@ -1,10 +1,11 @@
 """`make bench`: what synth, audit and review cost as a platform grows, beside the tools users would otherwise run.
 
-Each command is measured as a whole process (wall clock, peak memory of its process group,
-bytes of JSON produced), median of `--runs` runs, on generated platforms of `--sizes` models
-(`example` is the shipped `infra/platform.yaml`). Prints a table, the ratios and the targets, and
-writes `<out>/results.json`. Exit codes: 0 done, 1 a lakestack command failed (or, with
-`--check`, a target was missed), 2 bad arguments.
+Each command is measured as a whole process (CPU seconds, wall clock, peak memory of its process
+group, bytes of JSON produced), median of `--runs` runs after one warm-up run, on generated
+platforms of `--sizes` models (`example` is the shipped `infra/platform.yaml`), beside the floor
+(a process that only loads the same JSON) and the peers (the cdktf CLI, checkov). Prints a table,
+the ratios, the targets and the machine's load, and writes `<out>/results.json`. Exit codes: 0
+done, 1 a lakestack command failed (or, with `--check`, a target was missed), 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from bench.runner import measure_size
 from bench.targets import evaluate
 from bench.toolchain import discover
 
-DEFAULT_SIZES = f"{EXAMPLE_SIZE},1,10,50,200"
+DEFAULT_SIZES = f"{EXAMPLE_SIZE},1,50,200,1000"
+QUICK_SIZES = f"{EXAMPLE_SIZE},1"
+LARGE_SIZE = 500  # sizes from here on run `--runs-large` times (one run of 1,000 models is minutes of peers)
 DEFAULT_OUT = ROOT / "bench" / "out"
 
 
@@ -53,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model counts to generate, comma-separated ('{EXAMPLE_SIZE}': the shipped config; "
                              f"default: {DEFAULT_SIZES})")
     parser.add_argument("--runs", type=positive, default=3, metavar="N", help="runs per command (median; default 3)")
+    parser.add_argument("--runs-large", type=positive, default=1, metavar="N",
+                        help=f"runs per command at {LARGE_SIZE} models and more (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"sizes {QUICK_SIZES}, one run each, no peers: checks the bench itself works")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip the cdktf CLI and checkov rows (no npm or checkov install needed)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
@@ -61,8 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def runs_for(size: str, runs: int, runs_large: int) -> int:
+    return runs_large if size.isdigit() and int(size) >= LARGE_SIZE else runs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.quick:
+        args.sizes, args.runs, args.runs_large, args.no_compare = parse_sizes(QUICK_SIZES), 1, 1, True
+    load_before = machine.load_average()
     work = args.out.resolve()
     work.mkdir(parents=True, exist_ok=True)
     tools = discover(compare=not args.no_compare, log_folder=work)
@@ -70,16 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{tool}: {reason}", flush=True)
     rows = tuple(row for row in ROWS if not (args.no_compare and row.comparison))
     results = []
-    for size in args.sizes:
-        results += measure_size(size, tools, work, args.runs, rows)
+    for i, size in enumerate(args.sizes):
+        results += measure_size(size, tools, work, runs_for(size, args.runs, args.runs_large), rows, warmup=i == 0)
     targets, slopes = evaluate(results)
     print()
     print(summary(results, targets, slopes))
-    details = machine.describe(machine.tool_versions(tools.cdktf, tools.checkov))
+    details = machine.describe(machine.tool_versions(tools.cdktf, tools.checkov), load_before=load_before)
     document = results_document(results, targets, slopes, machine=details, runs=args.runs, sizes=args.sizes)
     write_results(work / "results.json", document)
     print(f"\nmachine: {details['cpu_model']}, {details['cores']} cores, python {details['python']}, "
-          f"node {details['node']}, load {details['load_average_1m']}\nresults: {work / 'results.json'}")
+          f"node {details['node']}, load (1 min) {details['load_average_1m_before']} before, "
+          f"{details['load_average_1m']} after\nresults: {work / 'results.json'}")
     failed = [r for r in results if r.tool == "lakestack" and r.status == "failed"]
     missed = [t for t in targets if t.status == "MISS"]
     return 1 if failed or (args.check and missed) else 0

@@ -1,4 +1,8 @@
-"""Run every row of the command table on every platform size, N times each, and keep what was measured."""
+"""Run every row of the command table on every platform size, N times each, and keep what was measured.
+
+With `warmup`, each row first runs once unmeasured (page cache, bytecode, jsii's unpacked
+assemblies): the first size of a run warms every row up, so no figure pays for a cold start.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,10 @@ class RowResult:
         return statistics.median(r.seconds for r in self.runs) if self.status == "ok" else None
 
     @property
+    def median_cpu(self) -> float | None:
+        return statistics.median(r.cpu_seconds for r in self.runs) if self.status == "ok" else None
+
+    @property
     def peak_bytes(self) -> int | None:
         return max(r.peak_bytes for r in self.runs) if self.status == "ok" else None
 
@@ -51,7 +59,7 @@ def skip_reason(row: Row, tools: Toolchain, case: Case) -> str | None:
     return None
 
 
-def measure_row(row: Row, tools: Toolchain, case: Case, runs: int) -> RowResult:
+def measure_row(row: Row, tools: Toolchain, case: Case, runs: int, warmup: bool = False) -> RowResult:
     result = RowResult(case.pair.size, case.pair.models, row.name, row.tool)
     reason = skip_reason(row, tools, case)
     if reason:
@@ -59,10 +67,11 @@ def measure_row(row: Row, tools: Toolchain, case: Case, runs: int) -> RowResult:
         return result
     stdout, stderr = case.log(row.name, "stdout"), case.log(row.name, "stderr")
     stdout.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(runs):
+    for attempt in range(runs + (1 if warmup else 0)):
         run = run_measured(row.argv(tools, case), cwd=ROOT, env=tools.env(**row.env(case)), stdout=stdout,
                            stderr=stderr, timeout=RUN_TIMEOUT)
-        result.runs.append(run)
+        if not (warmup and attempt == 0) or run.timed_out or run.exit_code not in row.ok_exit_codes:
+            result.runs.append(run)
         if run.timed_out or run.exit_code not in row.ok_exit_codes:
             result.status = "failed"
             result.note = _failure_note(run, stderr)
@@ -88,7 +97,8 @@ def prepare_head_synth(tools: Toolchain, case: Case) -> None:
                  stderr=case.log("head synth", "stderr"), timeout=RUN_TIMEOUT)
 
 
-def measure_size(size: str, tools: Toolchain, work: Path, runs: int, rows: tuple[Row, ...] = ROWS) -> list[RowResult]:
+def measure_size(size: str, tools: Toolchain, work: Path, runs: int, rows: tuple[Row, ...] = ROWS,
+                 warmup: bool = False) -> list[RowResult]:
     """Every row for one platform size, in table order (later rows read what the synth row wrote)."""
     folder = work / size
     shutil.rmtree(folder, ignore_errors=True)  # never measure a stale synth of an earlier run
@@ -98,5 +108,5 @@ def measure_size(size: str, tools: Toolchain, work: Path, runs: int, rows: tuple
     results = []
     for row in rows:
         print(f"  size {size}: {row.name} ...", flush=True)
-        results.append(measure_row(row, tools, case, runs))
+        results.append(measure_row(row, tools, case, runs, warmup))
     return results

@@ -1,8 +1,10 @@
 """The targets the kit has to meet and keep, judged from one benchmark run.
 
-A PR check that takes minutes gets skipped, so the budget is set for a 2-core CI runner: the
-shipped example end to end in seconds, audit and review of a 200-model platform each under a
-second, synth cost per added model in milliseconds, memory well inside a small runner.
+Set for a 2-core CI runner. Time limits are on CPU seconds (stable when other work shares the
+machine) or on ratios measured in the same run (the audit and the review against the floor, a
+process that only loads the same JSON), except synth's wall clock at the largest size, which is
+what parallel synth exists for. A target whose size was not measured (`--quick`) is UNMEASURED,
+never a miss.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bench.commands import FLOOR_AUDIT, FLOOR_REVIEW
 from bench.configs import EXAMPLE_SIZE
 from bench.runner import RowResult
 
-LARGE_MODELS = 200
+LARGE_MODELS = 1000
 MB = 1024 * 1024
 
 
@@ -30,72 +33,68 @@ class Target:
     def status(self) -> str:
         if self.measured is None:
             return "UNMEASURED"
-        return "PASS" if self.measured < self.limit else "MISS"
+        return "PASS" if self.measured <= self.limit else "MISS"
 
 
 @dataclass(frozen=True)
 class Slope:
-    """Marginal synth cost between two sizes."""
+    """Marginal synth CPU cost between two sizes."""
 
     from_models: int
     to_models: int
     ms_per_model: float
 
 
-def _median(results: Sequence[RowResult], command: str, size: str) -> float | None:
-    return next((r.median_seconds for r in results if r.command == command and r.size == size), None)
+def _row(results: Sequence[RowResult], command: str, size: str) -> RowResult | None:
+    return next((r for r in results if r.command == command and r.size == size and r.status == "ok"), None)
+
+
+def _cpu(results: Sequence[RowResult], command: str, size: str) -> float | None:
+    row = _row(results, command, size)
+    return row.median_cpu if row else None
 
 
 def synth_slopes(results: Sequence[RowResult]) -> list[Slope]:
-    """ms per added model between consecutive generated sizes (the shipped example is not on that scale)."""
+    """CPU ms per added model between consecutive generated sizes (the shipped example is not on that scale)."""
     points = sorted(
-        (r.models, r.median_seconds) for r in results
-        if r.command == "lakestack synth" and r.size != EXAMPLE_SIZE and r.median_seconds is not None
+        (r.models, r.median_cpu) for r in results
+        if r.command == "lakestack synth" and r.size != EXAMPLE_SIZE and r.median_cpu is not None
     )
-    return [
-        Slope(a, b, (tb - ta) / (b - a) * 1000)
-        for (a, ta), (b, tb) in itertools.pairwise(points) if b > a
-    ]
+    return [Slope(a, b, (tb - ta) / (b - a) * 1000) for (a, ta), (b, tb) in itertools.pairwise(points) if b > a]
 
 
-def example_total(results: Sequence[RowResult]) -> Target:
-    commands = ("lakestack synth", "lakestack audit", "lakestack review")
-    parts = {command: _median(results, command, EXAMPLE_SIZE) for command in commands}
-    missing = [c for c, seconds in parts.items() if seconds is None]
-    measured = None if missing else sum(s for s in parts.values() if s is not None)
-    note = f"not measured: {', '.join(missing)}" if missing else " + ".join(f"{s:.2f}" for s in parts.values()
-                                                                              if s is not None)
-    return Target("shipped example: synth + audit + review", 6.0, "s", measured, note)
+def cpu_target(results: Sequence[RowResult], command: str, size: str, limit: float, label: str) -> Target:
+    return Target(f"{label} CPU", limit, "s", _cpu(results, command, size))
 
 
-def large_command(results: Sequence[RowResult], command: str) -> Target:
-    return Target(f"{command.split()[-1]} of {LARGE_MODELS} models x 3 environments", 1.0, "s",
-                  _median(results, command, str(LARGE_MODELS)))
+def floor_ratio(results: Sequence[RowResult], command: str, floor: str, size: str, label: str) -> Target:
+    ours, base = _cpu(results, command, size), _cpu(results, floor, size)
+    measured = ours / base if ours is not None and base else None
+    note = f"{ours:.2f} s / {base:.2f} s" if measured is not None else ""
+    return Target(f"{label} / floor ({floor.removeprefix('floor: ')})", 5.0, "x", measured, note)
 
 
-def slope_target(slopes: Sequence[Slope]) -> Target:
-    """Judged between the two largest sizes, where a superlinear cost would show."""
-    if not slopes:
-        return Target("synth cost per added model", 50.0, "ms", None, "needs two generated sizes")
-    last = slopes[-1]
-    return Target("synth cost per added model", 50.0, "ms", last.ms_per_model,
-                  f"between {last.from_models} and {last.to_models} models")
+def large_synth_wall(results: Sequence[RowResult]) -> Target:
+    row = _row(results, "lakestack synth", str(LARGE_MODELS))
+    return Target(f"synth of {LARGE_MODELS} models wall clock", 30.0, "s", row.median_seconds if row else None)
 
 
-def memory_target(results: Sequence[RowResult]) -> Target:
-    peaks = [r.peak_bytes for r in results
-             if r.tool == "lakestack" and r.size == str(LARGE_MODELS) and r.peak_bytes is not None]
-    return Target(f"peak memory at {LARGE_MODELS} models (any lakestack command)", 600.0, "MB",
-                  max(peaks) / MB if peaks else None)
+def large_synth_memory(results: Sequence[RowResult]) -> Target:
+    row = _row(results, "lakestack synth", str(LARGE_MODELS))
+    peak = row.peak_bytes if row else None
+    return Target(f"synth of {LARGE_MODELS} models peak memory (process group)", 600.0, "MB",
+                  peak / MB if peak is not None else None)
 
 
 def evaluate(results: Sequence[RowResult]) -> tuple[list[Target], list[Slope]]:
-    slopes = synth_slopes(results)
+    large = str(LARGE_MODELS)
     targets = [
-        example_total(results),
-        large_command(results, "lakestack audit"),
-        large_command(results, "lakestack review"),
-        slope_target(slopes),
-        memory_target(results),
+        cpu_target(results, "lakestack synth", EXAMPLE_SIZE, 2.0, "shipped example synth"),
+        large_synth_wall(results),
+        large_synth_memory(results),
+        cpu_target(results, "lakestack audit", large, 1.2, f"audit of {large} models"),
+        floor_ratio(results, "lakestack audit", FLOOR_AUDIT, large, f"audit of {large} models"),
+        cpu_target(results, "lakestack review", large, 2.0, f"review of {large} models"),
+        floor_ratio(results, "lakestack review", FLOOR_REVIEW, large, f"review of {large} models"),
     ]
-    return targets, slopes
+    return targets, synth_slopes(results)

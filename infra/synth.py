@@ -1,34 +1,65 @@
-"""Synthesize every stack into `cdktf.out`, all or nothing.
+"""Synthesize every stack into `cdktf.out`, all or nothing, and never over a folder lakestack did not write.
 
 CDKTF writes stack by stack; a failure halfway would leave a mix of old and new JSON that the
 audit and review would then trust. We synthesize into a fresh sibling folder and swap it in
-only when every stack is written.
+only when every stack is written. The folder swapped out is deleted only when it is a synth
+output: a `.lakestack-synth` marker beside CDKTF's `manifest.json`, or (written by the cdktf CLI
+or an older lakestack) nothing but `manifest.json` and `stacks/`. Any other existing `--out`,
+`.` included, is refused before anything is written. Temporary folders get unique names, so
+leftovers of an interrupted run (`.<out>.old`, staging folders) never block a synth and are
+never deleted unless they are synth outputs themselves.
+
+Large platforms are synthesized in parallel processes, one per group of environments that share
+no stack (an environment, its `<env>-account` stack and the account stacks of the workspaces it
+binds read-only). Each process pays jsii's start-up (about 1.5 s), so this pays off only above
+`PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
+manifest is merged in the toolkit's own format.
 """
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Collection
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from infra.cdk_engine import selected_engine
 from infra.config.model import PlatformConfig
+from lakestack.errors import InputError
 from lakestack.progress import Progress, no_progress
 
 DEFAULT_OUT = Path("cdktf.out")
+MARKER = ".lakestack-synth"
+MANIFEST = "manifest.json"
+SYNTH_ENTRIES = {MANIFEST, "stacks", MARKER}
+PARALLEL_MIN_MODELS = 100  # below this, one process is faster (docs/benchmark.md)
 
 
-def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, progress: Progress = no_progress) -> list[Path]:
-    """Write `<out>/stacks/<stack>/cdk.tf.json` for every stack; return the files written."""
-    progress("starting CDKTF and the Databricks provider (jsii, Node)")
-    from infra.app import build_app  # jsii start-up is paid only when synthesizing
+def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | None = None,
+          progress: Progress = no_progress) -> list[Path]:
+    """Write `<out>/stacks/<stack>/cdk.tf.json` for every stack; return the files written.
 
+    `parallel=None` chooses: parallel processes for platforms of `PARALLEL_MIN_MODELS` models or more
+    on a machine with more than one core.
+    """
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    check_out(out)
+    groups = stack_groups(config)
+    if parallel is None:
+        parallel = len(config.models) >= PARALLEL_MIN_MODELS and (os.cpu_count() or 1) > 1
+    staging = _make_staging(out)
     try:
-        app = build_app(config, outdir=str(staging), progress=progress)
-        progress("writing Terraform JSON")
-        app.synth()
+        if parallel and len(groups) > 1:
+            progress(f"synthesizing {len(groups)} groups of environments in parallel processes")
+            _synth_parallel(config, groups, staging)
+        else:
+            _synth_group(config, None, staging, progress)
+        (staging / MARKER).write_text("written by lakestack synth; safe to replace\n", encoding="utf-8")
         _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -36,10 +67,89 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, progress: Progress = 
     return sorted(out.glob("stacks/*/cdk.tf.json"))
 
 
+def is_synth_output(folder: Path) -> bool:
+    """Whether `folder` is a synth output (ours by its marker, or a bare CDKTF one), so replacing it loses nothing."""
+    if (folder / MARKER).is_file() and (folder / MANIFEST).is_file():
+        return True
+    try:
+        entries = {entry.name for entry in folder.iterdir()}
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return entries <= SYNTH_ENTRIES and isinstance(manifest, dict) and isinstance(manifest.get("stacks"), dict)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an `--out` whose contents lakestack did not write: nothing there is deleted."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise InputError(f"{out}: --out exists and is not a folder; give a new folder or a previous synth output")
+    if out == Path(out.anchor) or (any(out.iterdir()) and not is_synth_output(out)):
+        raise InputError(f"{out}: --out is an existing folder that is not a synth output (no {MANIFEST} and "
+                         f"{MARKER}); nothing was written or deleted: give a new or empty folder")
+
+
+def _make_staging(out: Path) -> Path:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"{out.parent}: cannot write the synth output there ({exc.strerror})") from None
+
+
 def _swap_in(new: Path, out: Path) -> None:
-    old = out.with_name(f".{out.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
+    if not out.exists():
+        new.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old.{uuid.uuid4().hex[:12]}")
+    out.rename(old)
     new.rename(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def stack_groups(config: PlatformConfig) -> list[list[str]]:
+    """Environments in groups that share no stack: an environment joins the one whose created workspace it binds."""
+    creates = {env.name for env in config.envs() if env.creates_workspace}
+    group_of = {env.name: env.name for env in config.envs()}
+
+    def root(name: str) -> str:
+        while group_of[name] != name:
+            name = group_of[name]
+        return name
+
+    for env in config.envs():
+        for other in env.config.read_only_from:
+            if other in creates and other in group_of:
+                group_of[root(env.name)] = root(other)
+    groups: dict[str, list[str]] = {}
+    for env in config.envs():
+        groups.setdefault(root(env.name), []).append(env.name)
+    return list(groups.values())
+
+
+def _synth_group(config: PlatformConfig, environments: Collection[str] | None, outdir: Path,
+                 progress: Progress = no_progress) -> None:
+    progress("starting CDKTF and the Databricks provider (jsii, Node)")
+    from infra.app import build_app  # jsii start-up is paid only when synthesizing
+
+    app = build_app(config, outdir=str(outdir), progress=progress, environments=environments)
+    progress("writing Terraform JSON")
+    app.synth()
+
+
+def _synth_parallel(config: PlatformConfig, groups: list[list[str]], staging: Path) -> None:
+    parts = [staging / f"part-{i}" for i in range(len(groups))]
+    workers = min(len(groups), os.cpu_count() or 1)
+    # One fresh process per group: a jsii runtime keeps every object it created until it exits.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+        for done in [pool.submit(_synth_group, config, group, part) for group, part in zip(groups, parts, strict=True)]:
+            done.result()
+    manifests = [json.loads((part / MANIFEST).read_text(encoding="utf-8")) for part in parts]
+    (staging / "stacks").mkdir()
+    for part in parts:
+        for stack in sorted((part / "stacks").iterdir()):
+            stack.rename(staging / "stacks" / stack.name)
+        shutil.rmtree(part)
+    merged = {**manifests[0], "stacks": {k: v for m in manifests for k, v in m["stacks"].items()}}
+    (staging / MANIFEST).write_text(selected_engine().manifest_text(merged), encoding="utf-8")

@@ -8,6 +8,7 @@ version this code does not know is refused rather than half-understood.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -191,3 +192,30 @@ def _kind_of(value: Any) -> str:
 def environment_of_stack(stack: str) -> str:
     """Stacks are named after their environment; account-level pieces live in `<env>-account`."""
     return stack.removesuffix("-account")
+
+
+_PARSED: dict[tuple[object, ...], dict[str, dict[str, Any]]] = {}
+
+
+def parsed_synth_stacks(synth_dir: Path) -> dict[str, dict[str, Any]]:
+    """`synth_stacks`, parsed once per command: the review and its audit of the head read the same folder.
+
+    Keyed by the folder and each stack file's size and modification time, so a folder written
+    again is parsed again. The cyclic garbage collector is paused during the parse and the parsed
+    documents frozen after it: they hold no cycles, and collecting over tens of thousands of
+    long-lived objects again and again cost a third of the audit at 1,000 models. Callers must
+    not change the documents.
+    """
+    synth_dir = Path(synth_dir)
+    files = sorted((synth_dir / "stacks").glob(f"*/{SYNTH_FILE}")) if synth_dir.is_dir() else []
+    key = (str(synth_dir.resolve()), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if key not in _PARSED:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            _PARSED[key] = synth_stacks(synth_dir)
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
+    return _PARSED[key]

@@ -11,7 +11,7 @@ import re
 from pathlib import Path as FilePath
 from typing import Any
 
-from lakestack.terraform_json import environment_of_stack, synth_stacks
+from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
 from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange
 from review.masking import masked, masked_pair
 
@@ -61,8 +61,8 @@ def changes_from_synth(base_dir: FilePath | None, head_dir: FilePath) -> list[Re
 
     No base (or an empty folder) is the first deployment: everything is a create.
     """
-    base = synth_stacks(base_dir) if base_dir is not None else {}
-    return changes_from_synth_docs(base, synth_stacks(head_dir))
+    base = parsed_synth_stacks(base_dir) if base_dir is not None else {}
+    return changes_from_synth_docs(base, parsed_synth_stacks(head_dir))
 
 
 def changes_from_synth_docs(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]]) -> list[ResourceChange]:

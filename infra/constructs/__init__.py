@@ -1,5 +1,5 @@
 """Reusable lakestack constructs (L2): each one a governed Databricks building block.
 
-CDKTF and provider imports are kept in these modules and `infra/stacks/`, so a move to the
-community fork (CDK Terrain) touches few files.
+CDK and provider classes come from `infra.cdk`, the one module that imports the CDK engine
+(CDKTF by default, CDK Terrain as an option; docs/cdk-engine.md).
 """

@@ -7,16 +7,17 @@ so only workflow runs in that GitHub environment (with its required reviewers) c
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable, TerraformProvider, Token
-from cdktf_cdktf_provider_databricks.group_member import GroupMember
-from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
-from cdktf_cdktf_provider_databricks.service_principal import ServicePrincipal
-from cdktf_cdktf_provider_databricks.service_principal_federation_policy import (
+from infra.cdk import (
+    Construct,
+    GroupMember,
+    ITerraformDependable,
+    MwsPermissionAssignment,
+    ServicePrincipal,
     ServicePrincipalFederationPolicy,
     ServicePrincipalFederationPolicyOidcPolicy,
+    TerraformProvider,
+    Token,
 )
-from constructs import Construct
-
 from infra.config.model import GITHUB_OIDC_ISSUER, Environment
 from infra.constructs.naming import named
 from infra.constructs.workspace_access import AccountGroups

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.quality_monitor import (
+from infra.cdk import (
+    Construct,
     QualityMonitor,
     QualityMonitorSchedule,
     QualityMonitorSnapshot,
     QualityMonitorTimeSeries,
+    Schema,
+    SqlTable,
+    SqlTableColumn,
 )
-from cdktf_cdktf_provider_databricks.schema import Schema
-from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
-from constructs import Construct
-
 from infra.config.model import Environment, FeatureTableConfig
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle, monitor_lifecycle

@@ -15,13 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_databricks.catalog import Catalog
-from cdktf_cdktf_provider_databricks.grants import Grants, GrantsGrant
-from cdktf_cdktf_provider_databricks.schema import Schema
-from cdktf_cdktf_provider_databricks.workspace_binding import WorkspaceBinding
-from constructs import Construct
-
+from infra.cdk import Catalog, Construct, Grants, GrantsGrant, ITerraformDependable, Schema, WorkspaceBinding
 from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
 from infra.config.roles import privileges
 from infra.constructs.naming import named

@@ -10,7 +10,7 @@ threshold from the same config (see README, "Drift: who does what").
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.alert_v2 import (
+from infra.cdk import (
     AlertV2,
     AlertV2Evaluation,
     AlertV2EvaluationNotification,
@@ -20,18 +20,16 @@ from cdktf_cdktf_provider_databricks.alert_v2 import (
     AlertV2EvaluationThresholdValue,
     AlertV2RunAs,
     AlertV2Schedule,
-)
-from cdktf_cdktf_provider_databricks.quality_monitor import (
+    Construct,
     QualityMonitor,
     QualityMonitorInferenceLog,
     QualityMonitorNotifications,
     QualityMonitorNotificationsOnFailure,
     QualityMonitorSchedule,
+    Schema,
+    SqlTable,
+    SqlTableColumn,
 )
-from cdktf_cdktf_provider_databricks.schema import Schema
-from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
-from constructs import Construct
-
 from infra.config.model import Environment, ModelConfig
 from infra.config.tables import PROCESSED_TABLE_PROPERTIES, latest_drift_sql, processed_columns
 from infra.constructs.naming import named

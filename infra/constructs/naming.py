@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from cdktf import TerraformElement
+from infra.cdk import TerraformElement
 
 
 def named(element: TerraformElement, logical_id: str) -> TerraformElement:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformResource, TerraformResourceLifecycle
+from infra.cdk import TerraformResource, TerraformResourceLifecycle
 
 
 def lifecycle(protected: bool, ignore_changes: list[str] | None = None) -> TerraformResourceLifecycle | None:

@@ -6,11 +6,7 @@ deployment task and are never set here, so promotion never shows up as Terraform
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.grants import Grants
-from cdktf_cdktf_provider_databricks.registered_model import RegisteredModel
-from cdktf_cdktf_provider_databricks.schema import Schema
-from constructs import Construct
-
+from infra.cdk import Construct, Grants, RegisteredModel, Schema
 from infra.config.model import Environment, ModelConfig
 from infra.constructs.governed_catalog import role_grants
 from infra.constructs.naming import named

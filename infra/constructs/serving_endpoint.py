@@ -8,19 +8,19 @@ whatever version the code last named, and every promotion would show up as drift
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.model_serving import (
+from infra.cdk import (
+    Construct,
     ModelServing,
     ModelServingAiGateway,
     ModelServingAiGatewayInferenceTableConfig,
     ModelServingAiGatewayRateLimits,
     ModelServingAiGatewayUsageTrackingConfig,
     ModelServingTags,
+    Permissions,
+    PermissionsAccessControl,
+    RegisteredModel,
+    Schema,
 )
-from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
-from cdktf_cdktf_provider_databricks.registered_model import RegisteredModel
-from cdktf_cdktf_provider_databricks.schema import Schema
-from constructs import Construct
-
 from infra.config.model import Environment, ModelConfig
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle

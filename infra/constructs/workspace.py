@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformProvider
-from cdktf_cdktf_provider_databricks.metastore_assignment import MetastoreAssignment
-from cdktf_cdktf_provider_databricks.mws_workspaces import MwsWorkspaces
-from constructs import Construct
-
+from infra.cdk import Construct, MetastoreAssignment, MwsWorkspaces, TerraformProvider
 from infra.config.model import Environment
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle

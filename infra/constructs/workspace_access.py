@@ -7,11 +7,14 @@ access, endpoint callers, job viewers and runners) and no others, as USER, never
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable, TerraformProvider, Token
-from cdktf_cdktf_provider_databricks.data_databricks_group import DataDatabricksGroup
-from cdktf_cdktf_provider_databricks.mws_permission_assignment import MwsPermissionAssignment
-from constructs import Construct
-
+from infra.cdk import (
+    Construct,
+    DataDatabricksGroup,
+    ITerraformDependable,
+    MwsPermissionAssignment,
+    TerraformProvider,
+    Token,
+)
 from infra.config.model import Environment
 from infra.constructs.naming import named
 

@@ -11,10 +11,7 @@ that makes it. The environment stack reads the ids it needs through CDKTF cross-
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
-from constructs import Construct
-
+from infra.cdk import Construct, DatabricksProvider, TerraformOutput, TerraformStack
 from infra.config.model import Environment
 from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.workspace import CreatedWorkspace

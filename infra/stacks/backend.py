@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import (
+from infra.cdk import (
     AzurermBackend,
     GcsBackend,
     LocalBackend,
@@ -11,7 +11,6 @@ from cdktf import (
     S3Backend,
     TerraformStack,
 )
-
 from infra.config.model import BackendConfig
 
 

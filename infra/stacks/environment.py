@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cdktf import TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
-from cdktf_cdktf_provider_databricks.sql_endpoint import (
+from infra.cdk import (
+    Construct,
+    DatabricksProvider,
     SqlEndpoint,
     SqlEndpointTags,
     SqlEndpointTagsCustomTags,
+    TerraformOutput,
+    TerraformStack,
 )
-from constructs import Construct
-
 from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
 from infra.constructs.feature_monitor import FeatureMonitor
 from infra.constructs.governed_catalog import GovernedCatalog

@@ -10,6 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
+from lakestack.extras import require_extra
 from lakestack.options import add_config_option, config_from
 
 
@@ -68,6 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _promote(args: argparse.Namespace) -> int:
+    require_extra("lifecycle", "promote")
     from lifecycle.context import TaskContext
     from lifecycle.deployment.promote import promote
 
@@ -78,6 +80,7 @@ def _promote(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    require_extra("lifecycle", "rollback")
     from lifecycle.context import TaskContext
     from lifecycle.deployment.deploy import rollback
 
@@ -87,6 +90,7 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    require_extra("lifecycle", "demo")
     from lifecycle.commands.demo import DEFAULT_WORKDIR, run_demo
 
     run_demo(config_from(args), args.env, args.model, args.workdir or DEFAULT_WORKDIR)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, synth_stacks
+from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, parsed_synth_stacks
 from policies.model import BACKEND_TYPE, SYNTH, Inventory, Reference, Resource, Source, Unresolved
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
@@ -34,7 +34,7 @@ DERIVED_IDS: dict[str, tuple[str, ...]] = {
 def read_synth(synth_dir: Path) -> list[Inventory]:
     """One inventory per environment (its stack and its `<env>-account` stack together)."""
     synth_dir = Path(synth_dir)
-    stacks = synth_stacks(synth_dir)
+    stacks = parsed_synth_stacks(synth_dir)
     resolver = Resolver(stacks)
     inventories: dict[str, Inventory] = {}
     for stack in stacks:

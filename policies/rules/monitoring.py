@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 
 from infra.config import ModelConfig
 from infra.config.model import monitor_output_tables, payload_table_name, processed_table_name
@@ -14,6 +15,7 @@ ENDPOINT_TYPES = ("databricks_model_serving",)
 MONITOR_TYPES = ("databricks_quality_monitor",)
 ALERT_TYPES = ("databricks_alert_v2", "databricks_alert", "databricks_sql_alert")
 QUERY_TYPES = ("databricks_query", "databricks_sql_query")
+SQL_NAME = re.compile(r"[\w`.]+")
 
 
 def watched_tables(ctx: Context, endpoint: Resource, model: ModelConfig | None) -> set[str]:
@@ -84,13 +86,18 @@ def alert_queries(inventory: Inventory) -> list[str]:
     return texts
 
 
+def names_in(texts: Iterable[str]) -> set[str]:
+    """Every dotted name the queries mention (backquotes dropped): an index, so each endpoint is one lookup."""
+    return {match.replace("`", "") for text in texts for match in SQL_NAME.findall(text)}
+
+
 def drift_alerts(ctx: Context) -> Iterator[Violation]:
-    texts = alert_queries(ctx.inventory)
+    watched = names_in(alert_queries(ctx.inventory))
     for endpoint, model in served_models(ctx):
         table = drift_table(ctx, monitor_of(ctx, endpoint, model), model)
         if table is None:
             continue  # no monitor and no configured model: LS-MON-001 reports the endpoint
-        if not any(table in text for text in texts):
+        if table.replace("`", "") not in watched:
             yield Violation(endpoint, f"no alert watches '{table}', the drift metrics of serving endpoint "
                                       f"'{endpoint.get('name')}' in {ctx.env.name}",
                             model_key(ctx.env, model, "monitor", "drift_threshold"))

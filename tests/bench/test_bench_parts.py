@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bench.commands import (
+    FLOOR_AUDIT,
+    FLOOR_REVIEW,
     Case,
     audit_findings,
     checkov_findings,
@@ -171,6 +173,27 @@ def test_synths_are_the_same_when_every_stack_parses_to_the_same_json(tmp_path):
 
 # Rows that cannot run ------------------------------------------------------------------------------------------
 
+def test_the_floor_loads_every_stack_of_its_folders(tmp_path):
+    from bench.commands import ROWS
+
+    case = _case(tmp_path)
+    _write_stack(case.synth_base, "dev", {"resource": {}})
+    _write_stack(case.synth_head, "dev", {"resource": {}})
+    rows = {row.name: row for row in ROWS}
+    tools = Toolchain(lakestack=["lakestack"])
+    for name, folders in ((FLOOR_AUDIT, 1), (FLOOR_REVIEW, 2)):
+        argv = rows[name].argv(tools, case)
+        assert len(argv) == 3 + folders
+        run = run_measured(argv, cwd=tmp_path, env={}, stdout=tmp_path / "o", stderr=tmp_path / "e", timeout=60)
+        assert run.exit_code == 0 and run.cpu_seconds > 0
+
+
+def test_cpu_seconds_count_the_children_the_command_waited_for(tmp_path):
+    spin = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    run = _measure(tmp_path, f"import subprocess, sys; subprocess.run([sys.executable, '-c', {spin!r}])")
+    assert run.cpu_seconds >= 0.3
+
+
 def test_rows_are_skipped_with_the_reason(tmp_path):
     from bench.commands import ROWS
 
@@ -189,24 +212,28 @@ def test_rows_are_skipped_with_the_reason(tmp_path):
 
 # Targets, ratios and the record ----------------------------------------------------------------------------------
 
-def _row(size: str, command: str, seconds: float, peak_mb: float = 100, status: str = "ok") -> RowResult:
-    tool = command.split()[0] if command.startswith(("lakestack", "checkov")) else "cdktf CLI"
+def _row(size: str, command: str, cpu: float, peak_mb: float = 100, status: str = "ok",
+         wall: float | None = None) -> RowResult:
+    tool = {"lakestack": "lakestack", "checkov": "checkov", "floor:": "python"}.get(command.split()[0], "cdktf CLI")
     models = 3 if size == EXAMPLE_SIZE else int(size)
-    runs = [Run(0, seconds, int(peak_mb * MB))] if status == "ok" else []
+    runs = [Run(0, wall if wall is not None else cpu * 1.2, int(peak_mb * MB), cpu_seconds=cpu)] \
+        if status == "ok" else []
     return RowResult(size, models, command, tool, status=status, runs=runs)
 
 
 def _statuses(results: list[RowResult]) -> dict[str, str]:
     targets, _ = evaluate(results)
-    return {t.name.split(":")[0].split(" of ")[0].split(" at ")[0]: t.status for t in targets}
+    return {t.name: t.status for t in targets}
 
 
 FULL = [
-    _row(EXAMPLE_SIZE, "lakestack synth", 2.0), _row(EXAMPLE_SIZE, "lakestack audit", 0.3),
+    _row(EXAMPLE_SIZE, "lakestack synth", 1.8), _row(EXAMPLE_SIZE, "lakestack audit", 0.3),
     _row(EXAMPLE_SIZE, "lakestack review", 0.4),
-    _row("10", "lakestack synth", 2.5), _row("50", "lakestack synth", 3.5),
-    _row("200", "lakestack synth", 8.0, peak_mb=450), _row("200", "lakestack audit", 0.6),
-    _row("200", "lakestack review", 0.7), _row("200", "checkov", 15.0, peak_mb=900),
+    _row("50", "lakestack synth", 3.5), _row("200", "lakestack synth", 8.0),
+    _row("1000", "lakestack synth", 40.0, peak_mb=550, wall=25.0),
+    _row("1000", FLOOR_AUDIT, 0.2), _row("1000", FLOOR_REVIEW, 0.35),
+    _row("1000", "lakestack audit", 0.9), _row("1000", "lakestack review", 1.6),
+    _row("1000", "checkov", 110.0, peak_mb=900),
 ]
 
 
@@ -216,30 +243,40 @@ def test_all_targets_pass_within_budget():
 
 def test_each_budget_overrun_is_a_miss():
     over = [
-        _row(EXAMPLE_SIZE, "lakestack synth", 5.5), *FULL[1:5],
-        _row("200", "lakestack synth", 12.0, peak_mb=650), _row("200", "lakestack audit", 1.2), FULL[7],
+        _row(EXAMPLE_SIZE, "lakestack synth", 2.5), *FULL[1:5],
+        _row("1000", "lakestack synth", 40.0, peak_mb=650, wall=31.0),
+        _row("1000", FLOOR_AUDIT, 0.2), _row("1000", FLOOR_REVIEW, 0.5),
+        _row("1000", "lakestack audit", 1.3), _row("1000", "lakestack review", 1.9),
     ]
-    assert _statuses(over) == {
-        "shipped example": "MISS", "audit": "MISS", "review": "PASS", "synth cost per added model": "MISS",
-        "peak memory": "MISS",
-    }
+    statuses = _statuses(over)
+    assert [name for name, status in statuses.items() if status == "PASS"] == [
+        "review of 1000 models CPU", "review of 1000 models / floor (load base+head JSON)"]
+    assert set(statuses.values()) == {"PASS", "MISS"}
 
 
-def test_slopes_run_between_consecutive_generated_sizes_and_the_target_uses_the_largest():
-    targets, slopes = evaluate(FULL)
+def test_targets_judge_cpu_and_ratios_not_wall_clock_except_large_synth():
+    busy = [_row(r.size, r.command, r.median_cpu, wall=r.median_cpu * 10) if r.command != "lakestack synth"
+            or r.size != "1000" else r for r in FULL]
+    assert set(_statuses(busy).values()) == {"PASS"}, "a busy machine stretches wall clocks, not CPU seconds"
+
+
+def test_a_ratio_to_the_floor_is_judged_in_the_same_run():
+    slow_floor = [r for r in FULL if r.command != FLOOR_AUDIT] + [_row("1000", FLOOR_AUDIT, 0.1)]
+    assert _statuses(slow_floor)["audit of 1000 models / floor (load synth JSON)"] == "MISS"
+
+
+def test_slopes_run_between_consecutive_generated_sizes():
+    _, slopes = evaluate(FULL)
     assert [(s.from_models, s.to_models, round(s.ms_per_model, 1)) for s in slopes] == [
-        (10, 50, 25.0), (50, 200, 30.0),
+        (50, 200, 30.0), (200, 1000, 40.0),
     ]
-    assert next(t for t in targets if "per added model" in t.name).measured == pytest.approx(30.0)
 
 
-def test_a_skipped_row_leaves_its_target_unmeasured_and_says_why():
-    partial = [r for r in FULL if r.command != "lakestack audit"]
-    partial.append(_row(EXAMPLE_SIZE, "lakestack audit", 0, status="skipped"))
-    targets, _ = evaluate(partial)
-    example = targets[0]
-    assert example.status == "UNMEASURED" and "lakestack audit" in example.note
-    assert targets[1].status == "UNMEASURED"
+def test_sizes_not_measured_leave_targets_unmeasured():
+    quick = [r for r in FULL if r.size in (EXAMPLE_SIZE, "1")]
+    statuses = _statuses(quick)
+    assert statuses.pop("shipped example synth CPU") == "PASS"
+    assert set(statuses.values()) == {"UNMEASURED"}
 
 
 def test_ratios_compare_the_other_tool_with_ours_per_size():
@@ -253,12 +290,12 @@ def test_ratios_compare_the_other_tool_with_ours_per_size():
 
 def test_the_record_and_the_table_carry_every_row():
     targets, slopes = evaluate(FULL)
-    doc = results_document(FULL, targets, slopes, machine={"date": "d"}, runs=1, sizes=["example", "200"])
+    doc = results_document(FULL, targets, slopes, machine={"date": "d"}, runs=1, sizes=["example", "1000"])
     assert [r["command"] for r in doc["rows"]] == [r.command for r in FULL]
     assert json.loads(json.dumps(doc)) == doc
     printed = summary(FULL, targets, slopes)
-    assert "checkov / lakestack audit = 25.0x" in printed
-    assert printed.count("PASS") == 5
+    assert "checkov / lakestack audit = 122.2x" in printed
+    assert printed.count("PASS") == len(targets)
 
 
 def test_the_cdktf_cli_row_says_whether_its_json_matches_ours():

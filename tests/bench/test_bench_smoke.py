@@ -21,7 +21,7 @@ SCRIPT = ROOT / "bench" / "run.py"
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = tmp_path_factory.mktemp("bench")
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sizes", "1", "--runs", "1", "--no-compare", "--out", str(out)],
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     return done, out
@@ -47,14 +47,15 @@ def test_results_name_the_machine_and_the_run(results):
     assert machine["cores"] >= 1 and machine["memory_bytes"] > 0
     assert machine["cpu_model"] and machine["python"].count(".") == 2
     assert results["date"] == machine["date"]
-    assert results["runs_per_command"] == 1 and results["sizes"] == ["1"]
+    assert results["runs_per_command"] == 1 and results["sizes"] == ["example", "1"]
+    assert machine["load_average_1m_before"] >= 0 and machine["load_average_1m"] >= 0
 
 
 def test_synth_row_is_measured_with_what_it_produced(smoke_run, results):
-    synth = next(r for r in results["rows"] if r["command"] == "lakestack synth")
+    synth = next(r for r in results["rows"] if r["command"] == "lakestack synth" and r["size"] == "1")
     assert synth["status"] == "ok", synth["note"]
     assert synth["models"] == 1 and len(synth["runs"]) == 1
-    assert synth["runs"][0]["exit_code"] == 0 and synth["median_seconds"] > 0
+    assert synth["runs"][0]["exit_code"] == 0 and synth["median_seconds"] > 0 and synth["median_cpu_seconds"] > 0
     assert synth["peak_bytes"] > 10 * 1024 * 1024, "python and the jsii runtime hold tens of MB at least"
     stacks = sorted((smoke_run[1] / "1" / "synth-base").glob("stacks/*/cdk.tf.json"))
     assert synth["findings"]["stacks"] == len(stacks) == 6  # <env>-account and <env> per environment
@@ -62,8 +63,9 @@ def test_synth_row_is_measured_with_what_it_produced(smoke_run, results):
 
 
 def test_every_lakestack_row_is_accounted_for_and_comparisons_are_left_out(results):
-    rows = {r["command"]: r for r in results["rows"]}
-    assert set(rows) == {"lakestack synth", "lakestack audit", "lakestack review"}
+    rows = {r["command"]: r for r in results["rows"] if r["size"] == "1"}
+    assert set(rows) == {"lakestack synth", "lakestack audit", "lakestack review", "floor: load synth JSON",
+                         "floor: load base+head JSON"}
     for row in rows.values():
         assert row["status"] in ("ok", "skipped"), row
         assert (row["status"] == "skipped") == bool(row["note"])
@@ -73,7 +75,8 @@ def test_every_lakestack_row_is_accounted_for_and_comparisons_are_left_out(resul
 
 def test_targets_without_their_sizes_are_unmeasured_not_passed(results):
     statuses = {t["name"]: t["status"] for t in results["targets"]}
-    assert len(statuses) == 5
+    assert len(statuses) == 7
+    assert statuses.pop("shipped example synth CPU") in ("PASS", "MISS")
     assert all(status == "UNMEASURED" for status in statuses.values()), statuses
 
 

@@ -33,7 +33,7 @@ def test_failed_synth_leaves_the_previous_output_untouched(tmp_path, example_con
     before = {p: p.read_bytes() for p in out.rglob("*.json")}
 
     def broken(config, outdir=None, **kwargs):
-        real(config, outdir)
+        real(config, outdir, **kwargs)
         (Path(outdir) / "stacks").mkdir(parents=True, exist_ok=True)
         (Path(outdir) / "stacks" / "partial").mkdir()
         raise RuntimeError("synth failed halfway")

@@ -203,3 +203,20 @@ def test_removed_stack_deletes_everything_in_it(tmp_path, example_config):
     dev = next(s for s in review.stacks if s.stack == "dev")
     assert dev.counts["delete"] == 6
     assert review.stacks[0].stack == "prod"  # riskiest tier first
+
+
+def test_a_provider_version_change_between_base_and_head_is_a_change_of_its_own(tmp_path, example_config):
+    def with_provider(version):
+        doc = prod_doc()
+        doc["terraform"] = {"required_providers": {"databricks": {"source": "databricks/databricks",
+                                                                  "version": version}}}
+        return doc
+
+    base, head = pair(tmp_path, {"prod": with_provider("1.99.0")}, {"prod": with_provider("1.138.0")})
+    change = by_address(changes_from_synth(base, head))["provider.databricks"]
+    assert change.kind == "update"
+    assert (change.before["version"], change.after["version"]) == ("1.99.0", "1.138.0")
+    same = pair(tmp_path / "same", {"prod": with_provider("1.99.0")}, {"prod": with_provider("1.99.0")})
+    assert "provider.databricks" not in by_address(changes_from_synth(*same))
+    review = review_of(example_config, base_dir=base, head_dir=head, audit=False)
+    assert any(c.address == "provider.databricks" for c in review.changes)

@@ -1,0 +1,118 @@
+"""`lakestack synth --out`: never deletes a folder it did not write; parallel synth writes what serial synth writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.synth import MANIFEST, MARKER, is_synth_output, stack_groups, synth
+from lakestack.cli import main
+from tests.configs import EXAMPLE, config_from_data, example_data
+
+
+def tree(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_synth(out, capsys):
+    code = main(["synth", "--config", str(EXAMPLE), "--out", str(out)])
+    return code, capsys.readouterr().err
+
+
+def test_refuses_the_current_folder(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    code, err = run_synth(".", capsys)
+    assert code == 2
+    assert "not a synth output" in err and "nothing was written or deleted" in err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_refuses_a_folder_with_user_files_even_beside_a_manifest(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "stacks").mkdir(parents=True)
+    (out / MANIFEST).write_text('{"stacks": {}}')
+    (out / "main.tf").write_text("# hand-written")
+    before = tree(out)
+    code, err = run_synth(out, capsys)
+    assert code == 2 and "not a synth output" in err
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staging folder left behind"
+
+
+def test_refuses_a_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.write_text("not a folder")
+    code, err = run_synth(out, capsys)
+    assert code == 2 and "not a folder" in err
+    assert out.read_text() == "not a folder"
+
+
+def test_replaces_its_own_output_and_an_empty_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_synth(out, capsys)[0] == 0
+    assert is_synth_output(out) and (out / MARKER).is_file()
+    (out / "stacks" / "gone").mkdir()  # a stack removed from the config disappears with the old output
+    assert run_synth(out, capsys)[0] == 0
+    assert not (out / "stacks" / "gone").exists()
+
+
+def test_replaces_a_bare_cdktf_output(tmp_path, capsys):
+    out = tmp_path / "cdktf.out"
+    (out / "stacks" / "dev").mkdir(parents=True)
+    (out / MANIFEST).write_text('{"stacks": {"dev": {}}, "version": "0.21.0"}')
+    assert is_synth_output(out)
+    assert run_synth(out, capsys)[0] == 0
+    assert (out / MARKER).is_file()
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_stale_old_output_beside_it_is_left_alone(tmp_path, capsys, kind):
+    out = tmp_path / "cdktf.out"
+    assert run_synth(out, capsys)[0] == 0
+    stale = tmp_path / ".cdktf.out.old"
+    if kind == "file":
+        stale.write_text("stale")
+    else:
+        (stale / "keep").mkdir(parents=True)
+        (stale / "keep" / "user.txt").write_text("mine")
+    leftover = tmp_path / ".cdktf.out.x1y2.staging"
+    leftover.mkdir()
+    before = tree(tmp_path / ".cdktf.out.old") if kind == "folder" else stale.read_bytes()
+    assert run_synth(out, capsys)[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".cdktf.out.old", ".cdktf.out.x1y2.staging",
+                                                                  "cdktf.out"])
+    assert (tree(stale) if kind == "folder" else stale.read_bytes()) == before
+
+
+def test_unwritable_parent_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where a folder would have to be")
+    code, err = run_synth(blocker / "out", capsys)
+    assert code == 2 and "cannot write the synth output" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_groups_keep_an_environment_with_the_created_workspace_it_binds(tmp_path):
+    data = example_data()
+    assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging"], ["prod"]]
+    data["environments"]["prod"]["read_only_from"] = ["dev", "staging"]  # staging's workspace is created
+    assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging", "prod"]]
+
+
+def test_parallel_synth_writes_the_same_bytes_as_serial(tmp_path, example_config):
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    synth(example_config, serial, parallel=False)
+    synth(example_config, parallel, parallel=True)
+    assert tree(parallel) == tree(serial)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parallel", "serial"]
+
+
+def test_parallel_synth_with_a_shared_account_stack(tmp_path):
+    data = example_data()
+    data["environments"]["prod"]["read_only_from"] = ["dev", "staging"]
+    config = config_from_data(tmp_path, data)
+    synth(config, tmp_path / "serial", parallel=False)
+    synth(config, tmp_path / "parallel", parallel=True)
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
