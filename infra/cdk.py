@@ -58,6 +58,7 @@ S3Backend = _core.S3Backend
 TerraformElement = _core.TerraformElement
 TerraformOutput = _core.TerraformOutput
 TerraformProvider = _core.TerraformProvider
+TerraformResource = _core.TerraformResource
 TerraformResourceLifecycle = _core.TerraformResourceLifecycle
 TerraformStack = _core.TerraformStack
 Testing = _core.Testing

@@ -9,7 +9,7 @@ from typing import Any
 from infra.config import PlatformConfig
 from lakestack.diagram import access_diagram
 from lakestack.errors import InputError
-from lakestack.terraform_json import environment_of_stack, synth_stacks
+from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
 from review.audit_findings import AuditResult, audit_head, from_report
 from review.budget import GITHUB_COMMENT_LIMIT
 from review.changes import PROVIDER_TYPE, ResourceChange
@@ -110,8 +110,8 @@ def synth_documents(base_dir: Path | str | None, head_dir: Path | str | None,
         raise InputError("--base needs --head: the review compares a base synth folder with a head one")
     if head_dir is None and not plan_files:
         raise InputError("nothing to review", hint="give --head DIR (and --base DIR) or --plan FILE")
-    base = synth_stacks(Path(base_dir)) if base_dir is not None else {}
-    return base, synth_stacks(Path(head_dir)) if head_dir is not None else None
+    base = parsed_synth_stacks(Path(base_dir)) if base_dir is not None else {}
+    return base, parsed_synth_stacks(Path(head_dir)) if head_dir is not None else None
 
 
 def collect_changes(base_docs: dict[str, Any], head_docs: dict[str, Any] | None,

@@ -90,7 +90,7 @@ def test_unwritable_parent_is_one_line(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("a file where a folder would have to be")
     code, err = run_synth(blocker / "out", capsys)
-    assert code == 2 and "cannot write the synth output" in err
+    assert code == 2 and "synth output" in err and "cannot" in err
     assert len(err.strip().splitlines()) == 1
 
 
