@@ -23,7 +23,7 @@ PROJECT_TAG = "lakestack-project"
 ENV_TAG = "lakestack-env"
 MODEL_TAG = "lakestack-model"
 KIND_TAG = "lakestack-job"
-KINDS = ("training", "batch-inference", "monitoring")
+KINDS = ("training", "promotion", "batch-inference", "monitoring")
 
 # The config the tasks read is the one in the Git checkout at the environment's ref, not a local copy.
 TASK_CONFIG_PATH = "infra/platform.yaml"
@@ -85,11 +85,19 @@ def is_seeded_for(tags: dict[str, str] | None, env: Environment) -> bool:
 
 
 def build_job_specs(env: Environment, run_as_application_id: str) -> list[JobSpec]:
-    """Every job of `env`, per model in config order: training, batch inference, then monitoring."""
+    """Every job of `env`, per model in config order: training (or promotion), batch inference, then monitoring.
+
+    Under deploy-model only the training environment trains; the others get a promotion job that copies
+    the previous environment's champion and validates it against their own.
+    """
     monitored = {m.name for m in env.monitored_models}
     specs = []
     for model in env.platform.models:
-        specs.append(_spec(env, model, "training", _training_tasks(env, model), run_as_application_id))
+        source = env.promotion_source(model)
+        if env.trains(model):
+            specs.append(_spec(env, model, "training", _training_tasks(env, model), run_as_application_id))
+        elif source is not None:
+            specs.append(_spec(env, model, "promotion", _promotion_tasks(model, source), run_as_application_id))
         specs.append(_spec(env, model, "batch-inference", _batch_tasks(), run_as_application_id))
         if model.name in monitored:
             specs.append(_spec(env, model, "monitoring", _monitoring_tasks(), run_as_application_id))
@@ -139,8 +147,12 @@ def _serverless_environment() -> jobs.JobEnvironment:
     )
 
 
-def _schedule(env: Environment, kind: str) -> jobs.CronSchedule:
+def _schedule(env: Environment, kind: str) -> jobs.CronSchedule | None:
+    """Training, batch inference and monitoring run on their schedules; a promotion runs when started
+    (by the deploy workflow or by hand) after the source environment has a new champion."""
     config = env.config.jobs
+    if kind == "promotion":
+        return None
     cron = {
         "training": config.training_schedule,
         "batch-inference": config.batch_inference_schedule,
@@ -173,6 +185,10 @@ def _training_tasks(env: Environment, model: ModelConfig) -> list[jobs.Task]:
                                                  "--train-task-key", TRAIN_TASK_KEY], depends_on=TRAIN_TASK_KEY),
         _python_task("deploy", "deploy.py", depends_on="validate"),
     ]
+
+
+def _promotion_tasks(model: ModelConfig, source: str) -> list[jobs.Task]:
+    return [_python_task("promote", "promote.py", ["--from", source, "--mode", model.validation_or_default.mode])]
 
 
 def _batch_tasks() -> list[jobs.Task]:

@@ -116,6 +116,7 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
                              f"duplicate model name '{model.name}' (also models[{seen[model.name]}])"))
         seen.setdefault(model.name, i)
         problems += _model_columns(i, model)
+        problems += _deployment_path(config, i, model)
         for j, role in enumerate(model.serving.query_roles if model.serving else []):
             if role not in config.groups:
                 problems.append((("models", i, "serving", "query_roles", j), _unknown("group role", role, roles)))
@@ -160,6 +161,36 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
                 problems.append(((*loc, "read_only_from", j), f"'{name}' cannot be read-only bound to itself"))
             elif other not in config.environments:
                 problems.append(((*loc, "read_only_from", j), _unknown("environment", other, envs)))
+    return problems
+
+
+def _deployment_path(config: PlatformConfig, i: int, model: ModelConfig) -> list[tuple[PathKey, str]]:
+    """A deploy-model path names declared environments once each, starts where the model trains, never steps down a tier."""
+    deployment, loc = model.deployment, ("models", i, "deployment")
+    envs = list(config.environments)
+    if deployment.strategy != "deploy-model":
+        extra = [key for key in ("train_in", "path") if getattr(deployment, key) is not None]
+        return [((*loc, key), f"{key} applies to strategy deploy-model only; remove it or set strategy: deploy-model")
+                for key in extra]
+    problems: list[tuple[PathKey, str]] = []
+    if deployment.train_in is not None and deployment.train_in not in config.environments:
+        return [((*loc, "train_in"), _unknown("environment", deployment.train_in, envs))]
+    path = config.promotion_path(model)
+    for j, name in enumerate(deployment.path or []):
+        if name not in config.environments:
+            problems.append(((*loc, "path", j), _unknown("environment", name, envs)))
+    if problems:
+        return problems
+    if len(set(path)) != len(path) or len(path) < 2:
+        problems.append(((*loc, "path"), f"path {path} must name two or more different environments"))
+    elif deployment.train_in is not None and deployment.path and path[0] != deployment.train_in:
+        problems.append(((*loc, "path"), f"path starts at '{path[0]}' but the model trains in '{deployment.train_in}'; "
+                                         "start the path with the training environment"))
+    order = [TIERS.index(config.env(name).tier) for name in path]
+    for j in range(1, len(order)):
+        if order[j] < order[j - 1]:
+            problems.append(((*loc, "path", j), f"'{path[j]}' is a lower tier than '{path[j - 1]}': a model only moves "
+                                                "towards production (dev -> staging -> prod)"))
     return problems
 
 

@@ -174,6 +174,20 @@ class ServingConfig(Strict):
         return out
 
 
+class DeploymentConfig(Strict):
+    """How a model reaches production: the seed paper's two deployment paths.
+
+    `deploy-code` (the default): every environment trains its own model from the same code (staging on
+    a subset, prod on everything). `deploy-model`: one environment (`train_in`) trains; the registered
+    version is copied along `path` (dev -> staging -> prod by default), validated against each target's
+    champion on the target's evaluation data before it serves there.
+    """
+
+    strategy: Literal["deploy-code", "deploy-model"] = "deploy-code"
+    train_in: str | None = None
+    path: list[str] | None = None
+
+
 class MonitorConfig(Strict):
     granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
     drift_threshold: float = Field(gt=0, le=1)
@@ -199,6 +213,7 @@ class ModelConfig(Strict):
     validation: ValidationConfig | None = None
     serving: ServingConfig | None = None
     monitor: MonitorConfig | None = None
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
 
     @model_validator(mode="after")
     def _monitor_needs_label(self) -> ModelConfig:
@@ -396,6 +411,21 @@ class PlatformConfig(Strict):
     def model(self, name: str) -> ModelConfig | None:
         return next((m for m in self.models if m.name == name), None)
 
+    def promotion_path(self, model: ModelConfig) -> list[str]:
+        """Environments a `deploy-model` version moves through, training environment first ([] for deploy-code).
+
+        Default: the training environment (default: the first dev-tier one), then every staging-tier and
+        every prod-tier environment, in config order.
+        """
+        deployment = model.deployment
+        if deployment.strategy != "deploy-model":
+            return []
+        if deployment.path:
+            return list(deployment.path)
+        envs = self.envs()
+        source = deployment.train_in or next((e.name for e in envs if e.tier == "dev"), envs[0].name)
+        return [source, *(e.name for tier in ("staging", "prod") for e in envs if e.tier == tier and e.name != source)]
+
 
 class Environment:
     """One environment with its defaults resolved (tier, serving, names) against the platform."""
@@ -451,6 +481,16 @@ class Environment:
     @property
     def monitored_models(self) -> list[ModelConfig]:
         return [m for m in self.served_models if m.monitor is not None] if self.monitoring_enabled else []
+
+    def trains(self, model: ModelConfig) -> bool:
+        """Whether this environment trains `model` (every one under deploy-code; the first of the path otherwise)."""
+        path = self.platform.promotion_path(model)
+        return not path or path[0] == self.name
+
+    def promotion_source(self, model: ModelConfig) -> str | None:
+        """The environment whose registered version this one receives (deploy-model), else None."""
+        path = self.platform.promotion_path(model)
+        return path[path.index(self.name) - 1] if self.name in path[1:] else None
 
     @property
     def creates_workspace(self) -> bool:
