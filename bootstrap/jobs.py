@@ -23,7 +23,7 @@ PROJECT_TAG = "lakestack-project"
 ENV_TAG = "lakestack-env"
 MODEL_TAG = "lakestack-model"
 KIND_TAG = "lakestack-job"
-KINDS = ("training", "batch-inference", "monitoring")
+KINDS = ("training", "promotion", "batch-inference", "monitoring")
 
 # The config the tasks read is the one in the Git checkout at the environment's ref, not a local copy.
 TASK_CONFIG_PATH = "infra/platform.yaml"
@@ -85,7 +85,11 @@ def is_seeded_for(tags: dict[str, str] | None, env: Environment) -> bool:
 
 
 def build_job_specs(env: Environment, run_as_application_id: str) -> list[JobSpec]:
-    """Every job of `env`, per model in config order: training, batch inference, then monitoring."""
+    """Every job of `env`, per model in config order: training (or promotion), batch inference, then monitoring.
+
+    Under deploy-model only the training environment trains; the others get a promotion job that copies
+    the previous environment's champion and validates it against their own.
+    """
     return [
         _spec(env, model, kind, _tasks(env, model, kind), run_as_application_id)
         for model in env.platform.models
@@ -94,8 +98,11 @@ def build_job_specs(env: Environment, run_as_application_id: str) -> list[JobSpe
 
 
 def _tasks(env: Environment, model: ModelConfig, kind: str) -> list[jobs.Task]:
+    source = env.promotion_source(model)
     if kind == "training":
         return _training_tasks(env, model)
+    if kind == "promotion" and source is not None:
+        return _promotion_tasks(model, source)
     return _batch_tasks() if kind == "batch-inference" else _monitoring_tasks()
 
 
@@ -142,9 +149,13 @@ def _serverless_environment() -> jobs.JobEnvironment:
     )
 
 
-def _schedule(env: Environment, kind: str) -> jobs.CronSchedule:
+def _schedule(env: Environment, kind: str) -> jobs.CronSchedule | None:
+    """Training, batch inference and monitoring run on their schedules; a promotion runs when started
+    (by the deploy workflow or by hand) after the source environment has a new champion."""
     config = env.config.jobs
     cron = env.job_schedule(kind)
+    if cron is None:
+        return None
     pause = jobs.PauseStatus.PAUSED if config.paused else jobs.PauseStatus.UNPAUSED
     return jobs.CronSchedule(quartz_cron_expression=cron, timezone_id=config.timezone, pause_status=pause)
 
@@ -172,6 +183,10 @@ def _training_tasks(env: Environment, model: ModelConfig) -> list[jobs.Task]:
                                                  "--train-task-key", TRAIN_TASK_KEY], depends_on=TRAIN_TASK_KEY),
         _python_task("deploy", "deploy.py", depends_on="validate"),
     ]
+
+
+def _promotion_tasks(model: ModelConfig, source: str) -> list[jobs.Task]:
+    return [_python_task("promote", "promote.py", ["--from", source, "--mode", model.validation_or_default.mode])]
 
 
 def _batch_tasks() -> list[jobs.Task]:

@@ -24,6 +24,7 @@ from infra.config.model import (
     FeatureTableConfig,
     ModelConfig,
     PlatformConfig,
+    promotion_path,
 )
 from infra.config.yaml_source import PathKey, YamlSource, load_yaml
 from lakestack.errors import InputError
@@ -205,6 +206,7 @@ def _model_references(sections: Sections) -> list[tuple[PathKey, str]]:
         roles = model.serving.query_roles if model.serving else []
         problems += _unknown_roles(sections, ((("models", i, "serving", "query_roles", j), role)
                                               for j, role in enumerate(roles)))
+        problems += _deployment_path(sections, i, model)
     return problems
 
 
@@ -273,6 +275,34 @@ def _read_only_sources(sections: Sections, loc: PathKey, name: str, env: Environ
             problems.append(((*loc, "read_only_from", j), _unknown("environment", other, list(sections.environments))))
     return problems
 
+
+def _deployment_path(sections: Sections, i: int, model: ModelConfig) -> list[tuple[PathKey, str]]:
+    """A deploy-model path names declared environments once each, starts where the model trains and never
+    steps down a tier."""
+    deployment, loc = model.deployment, ("models", i, "deployment")
+    envs = list(sections.environments)
+    if deployment.strategy != "deploy-model":
+        extra = [key for key in ("train_in", "path") if getattr(deployment, key) is not None]
+        return [((*loc, key), f"{key} applies to strategy deploy-model only; remove it or set strategy: deploy-model")
+                for key in extra]
+    if deployment.train_in is not None and deployment.train_in not in sections.environments:
+        return [((*loc, "train_in"), _unknown("environment", deployment.train_in, envs))]
+    problems: list[tuple[PathKey, str]] = [((*loc, "path", j), _unknown("environment", name, envs))
+                                           for j, name in enumerate(deployment.path or [])
+                                           if name not in sections.environments]
+    if problems or not envs:
+        return problems
+    tiers = {name: (env.tier if env is not None and env.tier else name) for name, env in sections.environments.items()}
+    path = promotion_path(deployment, tiers)
+    if len(set(path)) != len(path) or len(path) < 2:
+        return [((*loc, "path"), f"path {path} must name two or more different environments")]
+    if deployment.train_in is not None and deployment.path and path[0] != deployment.train_in:
+        return [((*loc, "path"), f"path starts at '{path[0]}' but the model trains in '{deployment.train_in}'; "
+                                 "start the path with the training environment")]
+    order = [TIERS.index(tiers[name]) if tiers[name] in TIERS else 0 for name in path]
+    return [((*loc, "path", j), f"'{path[j]}' is a lower tier than '{path[j - 1]}': a model only moves towards "
+                                "production (dev -> staging -> prod)")
+            for j in range(1, len(order)) if order[j] < order[j - 1]]
 
 def _model_columns(i: int, model: ModelConfig) -> list[tuple[PathKey, str]]:
     reserved = {model.prediction_col, model.timestamp_col, model.model_id_col, model.label_col} - {None}

@@ -288,6 +288,35 @@ class ServingConfig(Strict):
         return out
 
 
+class DeploymentConfig(Strict):
+    """How a model reaches production: the seed paper's two deployment paths.
+
+    `deploy-code` (the default): every environment trains its own model from the same code (staging on
+    a subset, prod on everything). `deploy-model`: one environment (`train_in`) trains; the registered
+    version is copied along `path` (dev -> staging -> prod by default), validated against each target's
+    champion on the target's evaluation data before it serves there.
+    """
+
+    strategy: Literal["deploy-code", "deploy-model"] = "deploy-code"
+    train_in: str | None = None
+    path: list[str] | None = None
+
+
+def promotion_path(deployment: DeploymentConfig, tiers: dict[str, str]) -> list[str]:
+    """The environments (name -> tier, in config order) a deploy-model version moves through; [] for deploy-code.
+
+    Default: the training environment (default: the first dev-tier one), then every staging-tier and every
+    prod-tier environment, in config order.
+    """
+    if deployment.strategy != "deploy-model" or not tiers:
+        return []
+    if deployment.path:
+        return list(deployment.path)
+    source = deployment.train_in or next((name for name, tier in tiers.items() if tier == "dev"), next(iter(tiers)))
+    later = [name for tier in ("staging", "prod") for name, of in tiers.items() if of == tier and name != source]
+    return [source, *later]
+
+
 class MonitorConfig(Strict):
     granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
     drift_threshold: float = Field(gt=0, le=1)
@@ -324,6 +353,7 @@ class ModelConfig(Strict):
     validation: ValidationConfig | None = None
     serving: ServingConfig | None = None
     monitor: MonitorConfig | None = None
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
 
     @field_validator("features")
     @classmethod
@@ -577,6 +607,10 @@ class PlatformConfig(Strict):
     def model(self, name: str) -> ModelConfig | None:
         return next((m for m in self.models if m.name == name), None)
 
+    def promotion_path(self, model: ModelConfig) -> list[str]:
+        """Environments a `deploy-model` version moves through, training environment first ([] for deploy-code)."""
+        return promotion_path(model.deployment, {env.name: env.tier for env in self.envs()})
+
 
 class Environment:
     """One environment with its defaults resolved (tier, serving, names) against the platform."""
@@ -647,6 +681,16 @@ class Environment:
     @property
     def monitored_models(self) -> list[ModelConfig]:
         return [m for m in self.served_models if m.monitor is not None] if self.monitoring_enabled else []
+
+    def trains(self, model: ModelConfig) -> bool:
+        """Whether this environment trains `model` (every one under deploy-code; the first of the path otherwise)."""
+        path = self.platform.promotion_path(model)
+        return not path or path[0] == self.name
+
+    def promotion_source(self, model: ModelConfig) -> str | None:
+        """The environment whose registered version this one receives (deploy-model), else None."""
+        path = self.platform.promotion_path(model)
+        return path[path.index(self.name) - 1] if self.name in path[1:] else None
 
     @property
     def creates_workspace(self) -> bool:
@@ -757,16 +801,19 @@ class Environment:
         return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}_batch_predictions"
 
     def job_kinds(self, model: ModelConfig) -> list[str]:
-        """The MLOps jobs bootstrap seeds for a model here: training and batch inference, and monitoring
-        when the model is monitored in this environment."""
+        """The MLOps jobs bootstrap seeds for a model here: training where the model trains (a promotion job
+        where a deploy-model version is received instead), batch inference, and monitoring when the model
+        is monitored in this environment."""
         monitored = any(m.name == model.name for m in self.monitored_models)
-        return ["training", "batch-inference", *(["monitoring"] if monitored else [])]
+        first = "training" if self.trains(model) else "promotion"
+        return [first, "batch-inference", *(["monitoring"] if monitored else [])]
 
-    def job_schedule(self, kind: str) -> str:
-        """The Quartz cron expression of a job kind (timezone: `jobs.timezone`)."""
+    def job_schedule(self, kind: str) -> str | None:
+        """The Quartz cron expression of a job kind (timezone: `jobs.timezone`); None for a promotion, which runs
+        when started (by the deploy workflow or by hand) after the source environment has a new champion."""
         jobs = self.config.jobs
         return {"training": jobs.training_schedule, "batch-inference": jobs.batch_inference_schedule,
-                "monitoring": jobs.monitoring_schedule}[kind]
+                "monitoring": jobs.monitoring_schedule, "promotion": None}[kind]
 
     def drift_alert_name(self, model: ModelConfig) -> str:
         return f"[{self.platform.project}/{self.name}] drift on {model.name}"

@@ -79,5 +79,6 @@ def _environment(env: dict[str, Any]) -> list[str]:
               f"{'paused' if jobs['paused'] else 'scheduled'}, run as `{jobs['run_as']}`; permissions: "
               + (", ".join(f"`{g}` {level}" for g, level in jobs["permissions"].items()) or "deployer only") + ")", ""]
     lines += table(["job", "model", "kind", f"schedule ({jobs['timezone']})"],
-                   [[f"`{j['name']}`", j["model"], j["kind"], f"`{j['schedule']}`"] for j in jobs["jobs"]])
+                   [[f"`{j['name']}`", j["model"], j["kind"], f"`{j['schedule']}`" if j["schedule"] else "on demand"]
+                    for j in jobs["jobs"]])
     return lines

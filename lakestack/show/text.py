@@ -129,7 +129,7 @@ def _jobs(jobs: dict[str, Any], paint: Painter) -> list[str]:
                  f"{jobs['data_fraction']}, run as {jobs['run_as']}, times in {jobs['timezone']}")
     width = max((len(job["name"]) for job in jobs["jobs"]), default=0)
     for job in jobs["jobs"]:
-        lines.append(f"  {job['name'].ljust(width)}  {job['schedule']}")
+        lines.append(f"  {job['name'].ljust(width)}  {job['schedule'] or 'on demand'}")
     permissions = ", ".join(f"{group} {level}" for group, level in jobs["permissions"].items())
     lines += _row("permissions", permissions or "deployer only", indent=2)
     return lines

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
+from infra.config import load_config
 from lakestack.extras import require_extra
 from lakestack.options import add_config_option, config_from
 
@@ -29,8 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                "  lakestack promote --env staging --model product_recommender --version 2 --mode dry_run "
                "--format json",
     )
-    add_model_options(promote)
-    promote.add_argument("--version", required=True, metavar="N", help="candidate model version")
+    add_config_option(promote)
+    promote.add_argument("--env", "--to", dest="env", required=True, metavar="ENV",
+                         help="environment to promote in (with --from: the environment receiving the version)")
+    promote.add_argument("--model", required=True, metavar="NAME", help="model name from the config")
+    promote.add_argument("--from", dest="source", metavar="ENV",
+                         help="deploy-model: copy the version from this environment (the previous step of the "
+                              "model's deployment path) before validating it against the target's champion")
+    promote.add_argument("--version", metavar="N",
+                         help="candidate model version (with --from: the source's version; default its Champion)")
     promote.add_argument("--mode", choices=("enabled", "dry_run", "disabled"),
                          help="override validation.mode from the config")
     promote.add_argument("--format", choices=("text", "json"), default="text",
@@ -70,11 +79,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _promote(args: argparse.Namespace) -> int:
     require_extra("lifecycle", "promote")
-    from lifecycle.context import TaskContext
+    from lakestack.errors import InputError
+    from lifecycle.context import TaskContext, config_path
+    from lifecycle.deployment.cross_env import promote_across
     from lifecycle.deployment.promote import promote
 
-    ctx = TaskContext.from_args(args)
-    result = promote(ctx, args.version, mode=args.mode, serving_timeout=args.serving_timeout)
+    result: Any
+    if args.source is not None:
+        config = load_config(config_path(args.config))
+        result = promote_across(config, args.model, args.source, args.env, version=args.version, mode=args.mode,
+                                serving_timeout=args.serving_timeout)
+    elif args.version is None:
+        raise InputError("--version N is required (or --from ENV to promote a version from another environment)")
+    else:
+        result = promote(TaskContext.from_args(args), args.version, mode=args.mode,
+                         serving_timeout=args.serving_timeout)
     print(json.dumps(result.as_dict(), indent=2) if args.format == "json" else result.render())
     return result.exit_code
 

@@ -131,7 +131,7 @@ def test_a_job_kind_no_longer_declared_is_orphaned(workspace: Workspace) -> None
 
 def test_a_seeded_job_renamed_by_hand_is_orphaned_and_its_name_recreated(workspace: Workspace) -> None:
     apply(workspace)
-    name = "retail-ml-staging-inventory_demand-training"
+    name = "retail-ml-staging-price_elasticity-training"
     (job_id,) = workspace.state.jobs_named(name)
     workspace.state.edit_job(job_id, lambda settings: settings.update(name=f"{name} (old)"))
     plan = workspace.seeder().plan(prune=True)

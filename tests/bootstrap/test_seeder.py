@@ -169,7 +169,7 @@ def test_duplicate_managed_jobs_found_across_pages_are_deleted(workspace: Worksp
 
 
 def test_a_job_with_a_declared_name_but_no_managed_tag_is_a_conflict(workspace: Workspace) -> None:
-    name = "retail-ml-staging-inventory_demand-training"
+    name = "retail-ml-staging-price_elasticity-training"
     foreign = workspace.state.add_job({"name": name, "tags": {"team": "someone-else"}})
     seeder = workspace.seeder()
     plan = seeder.plan()

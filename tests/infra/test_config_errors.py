@@ -191,3 +191,24 @@ def test_a_lock_table_is_accepted_beside_the_lock_file_while_migrating(tmp_path)
     data = example_data()
     data["environments"]["prod"]["backend"]["options"]["dynamodb_table"] = "tflock"
     assert load_config(write_config(tmp_path / "p.yaml", data)).environments["prod"].backend.options["use_lockfile"]
+
+
+DEPLOY_MODEL = "    deployment: {strategy: deploy-model}"
+
+
+@pytest.mark.parametrize(("new", "needle", "message"), [
+    ("    deployment: {strategy: deploy-model, train_in: qa}", "train_in", "unknown environment 'qa'"),
+    ("    deployment: {strategy: deploy-model, path: [dev, prod, staging]}", "path",
+     "'staging' is a lower tier than 'prod'"),
+    ("    deployment: {strategy: deploy-model, train_in: dev, path: [staging, prod]}", "path",
+     "start the path with the training environment"),
+    ("    deployment: {strategy: deploy-model, path: [dev, dev]}", "path", "two or more different environments"),
+    ("    deployment: {train_in: dev}", "train_in", "applies to strategy deploy-model only"),
+])
+def test_a_deployment_path_must_move_towards_production(tmp_path: Path, new: str, needle: str, message: str) -> None:
+    path = edited(tmp_path, DEPLOY_MODEL, new)
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    rendered = caught.value.render()
+    assert message in rendered
+    assert f"{path}:{reported_line(DEPLOY_MODEL, new, needle)}: models[2].deployment" in rendered

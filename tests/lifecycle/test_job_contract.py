@@ -30,7 +30,9 @@ def test_every_seeded_python_task_parses_its_parameters(example_config: Platform
                 upstream = {d.task_key for d in task.depends_on or []}
                 assert args.train_task_key in upstream, (task.task_key, args.train_task_key, upstream)
             seen.add(task.task_key)
-    expected = {"train", "validate", "deploy", "batch_inference"} | ({"monitor"} if env.monitored_models else set())
+    receives = any(env.promotion_source(model) for model in example_config.models)
+    expected = ({"train", "validate", "deploy", "batch_inference"} | ({"monitor"} if env.monitored_models else set())
+                | ({"promote"} if receives else set()))
     assert seen == expected
 
 
