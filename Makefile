@@ -23,7 +23,7 @@ export CHECKPOINT_DISABLE := 1
 # The Databricks provider the CDK bindings target (a test checks the synth asks for this version).
 PROVIDER_VERSION := 1.99.0
 
-.PHONY: venv plan test lint lint-workflows demo bench node provider cdktn-compare clean
+.PHONY: venv plan test typecheck lint lint-workflows demo bench node provider cdktn-compare clean
 
 $(BIN)/python:
 	@echo "==> creating $(VENV)"
@@ -49,10 +49,14 @@ venv: $(DEV)
 plan: $(CORE)
 	$(BIN)/lakestack plan
 
-## The whole test suite (and lint); the cdktf CLI is part of it (cdktf.json must synthesize what lakestack does).
-test: $(DEV) node_modules/.installed provider
+## The whole test suite (and lint and the type checker); the cdktf CLI is part of it (cdktf.json must synthesize what lakestack does).
+test: $(DEV) node_modules/.installed provider typecheck
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+## mypy on the packages and settings of [tool.mypy] in pyproject.toml (docs/typing.md); its cache is .mypy_cache/.
+typecheck: $(DEV)
+	$(BIN)/mypy
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -178,8 +178,9 @@ class Seeder:
             return [Change("job", spec.name, "create", spec=spec)]
         keep, *duplicates = managed
         assert keep.job_id is not None
+        job_id = keep.job_id  # the narrowed id, for the lambda
         live = self._call(f"reading job {spec.name}", f"CAN_VIEW on job {spec.name}",
-                          lambda: self.w.jobs.get(keep.job_id))
+                          lambda: self.w.jobs.get(job_id))
         live_settings = live.settings.as_dict() if live.settings else {}
         diff = field_changes(spec.settings.as_dict(), live_settings)
         changes = [Change("job", spec.name, "update" if diff else "unchanged", job_id=keep.job_id, diff=diff,

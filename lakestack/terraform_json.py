@@ -124,7 +124,7 @@ def check_plan_format(version: Any, path: Path | str) -> None:
 def check_plan_shape(doc: dict[str, Any], path: Path | str) -> None:
     problem = _Shape(path, PLAN_HINT)
     for i, entry in enumerate(problem.optional(doc, "resource_changes", list, "a list of changes")):
-        at = ("resource_changes", i)
+        at: tuple[str | int, ...] = ("resource_changes", i)
         problem.expect(entry, dict, at, "an object")
         for key in ("address", "type"):
             problem.expect(entry.get(key), str, (*at, key), "text")
@@ -135,8 +135,8 @@ def check_plan_shape(doc: dict[str, Any], path: Path | str) -> None:
         for side in ("before", "after"):
             problem.optional(change, side, dict, "an object or null", (*at, "change"))
     planned = problem.optional(doc, "planned_values", dict, "an object")
-    modules = [(("planned_values", "root_module"), problem.optional(planned, "root_module", dict, "an object",
-                                                                     ("planned_values",)))]
+    modules: list[tuple[tuple[str | int, ...], Any]] = [(("planned_values", "root_module"), problem.optional(
+        planned, "root_module", dict, "an object", ("planned_values",)))]
     while modules:
         at, module = modules.pop()
         for i, resource in enumerate(problem.optional(module, "resources", list, "a list", at)):

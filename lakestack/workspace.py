@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlparse
 
 import requests
@@ -325,7 +325,8 @@ def open_workspace(host: str | None, *, clock: Clock | None = None, notify: Noti
     try:
         with _quiet_probe():
             config = Config(host=host, retry_timeout_seconds=PROBE_BUDGET_SECONDS,
-                            http_timeout_seconds=PROBE_HTTP_TIMEOUT_SECONDS, clock=retry_clock, **credentials)
+                            http_timeout_seconds=PROBE_HTTP_TIMEOUT_SECONDS, clock=retry_clock,
+                            **cast("dict[str, Any]", credentials))  # SDK Config keywords, checked by Config
     except ValueError as exc:
         raise InputError(f"no Databricks credentials for {host or 'the workspace'}: {_first_line(exc)}",
                          hint=CREDENTIALS_HINT) from None

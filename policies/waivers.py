@@ -141,6 +141,7 @@ def _check_entry(source: YamlSource, i: int, entry: Any, rules: Mapping[str, Any
         problems.append(f"{at('expires')}: '{expires}' is not a date; write YYYY-MM-DD")
     if problems:
         return problems
+    assert isinstance(expires, dt.date)  # required and checked above
     return Waiver(rule=rule_id, resource=str(entry["resource"]), environment=environment and str(environment),
                   reason=reason, owner=str(entry["owner"]), expires=expires, path=str(source.path),
                   line=source.line_of(base))

@@ -174,7 +174,7 @@ def resolve_references(value: Any, stack_resources: dict[str, tuple[str, dict[st
     if not isinstance(value, str) or "${" not in value:
         return value
 
-    def literal(match: re.Match[str]) -> str:
+    def literal(match: re.Match[str]) -> str | int:
         target = stack_resources.get(f"{match.group(1)}.{match.group(2)}")
         found = target[1].get(match.group(3)) if target else None
         if isinstance(found, str) and "${" in found and depth < MAX_REFERENCE_DEPTH:

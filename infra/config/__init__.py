@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from infra.config.model import (
     TIERS,
@@ -80,7 +81,7 @@ def _clean(loc: tuple[Any, ...]) -> PathKey:
                  if not (isinstance(p, str) and (p == "[key]" or p.startswith(("function-", "literal[")))))
 
 
-def _describe(error: dict[str, Any], source: YamlSource) -> str:
+def _describe(error: ErrorDetails, source: YamlSource) -> str:
     """Turn one pydantic error into `file:line: key: message`, with a did-you-mean for unknown keys."""
     loc = _clean(error["loc"])
     kind = error["type"]
@@ -306,7 +307,7 @@ def _deployment_path(sections: Sections, i: int, model: ModelConfig) -> list[tup
 
 def _model_columns(i: int, model: ModelConfig) -> list[tuple[PathKey, str]]:
     reserved = {model.prediction_col, model.timestamp_col, model.model_id_col, model.label_col} - {None}
-    out = []
+    out: list[tuple[PathKey, str]] = []
     for j, feature in enumerate(model.features):
         if feature.name in reserved:
             out.append((("models", i, "features", j, "name"),

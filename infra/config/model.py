@@ -8,6 +8,7 @@ DESIGN.md section 3: extend, don't rename.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -586,7 +587,8 @@ class PlatformConfig(Strict):
     @classmethod
     def _endpoint_names_fit(cls, value: dict[str, EnvironmentConfig], info: ValidationInfo) -> dict[str, Any]:
         """`<project>-<env>-<model>` names a serving endpoint; cut to the limit, two models could share one."""
-        project, models = info.data.get("project"), info.data.get("models") or []
+        project: str = info.data.get("project") or ""  # absent when the project key itself failed validation
+        models = info.data.get("models") or []
         for env in value if project else ():
             for model in models:
                 name = endpoint_name(project, env, model.name)
@@ -734,7 +736,7 @@ class Environment:
     @property
     def job_permission_roles(self) -> dict[str, str]:
         """Group role -> job permission level; by default engineers run jobs and scientists watch them."""
-        declared = self.config.jobs.permissions
+        declared: Mapping[str, str] | None = self.config.jobs.permissions
         if declared is None:
             defaults = {"ml_engineers": "CAN_MANAGE_RUN", "data_scientists": "CAN_VIEW"}
             declared = {role: level for role, level in defaults.items() if role in self.platform.groups}

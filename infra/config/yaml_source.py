@@ -91,8 +91,8 @@ def _compose(path: Path, text: str) -> yaml.Node | None:
                          "(remove it; write \\t or \\n escapes inside double quotes if you mean them)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: invalid YAML: {exc.problem or exc.context}") from None
+        at = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{at}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML: {exc}") from None
 

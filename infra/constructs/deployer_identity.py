@@ -27,7 +27,7 @@ class DeployerIdentity(Construct):
     """Service principal + GitHub OIDC federation + USER on the workspace + group membership (account level)."""
 
     def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider,
-                 groups: AccountGroups, workspace_id: str | int, workspace_url: str,
+                 groups: AccountGroups, workspace_id: int | float, workspace_url: str,
                  after: list[ITerraformDependable] | None = None) -> None:
         """`workspace_url`: the workspace's real URL (the created workspace's `workspace_url`), for the token
         audience. `after`: what must exist before the workspace assignment (a new workspace's metastore

@@ -8,11 +8,14 @@ every resource gets an explicit id that says what it is (`databricks_catalog.cat
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from infra.cdk import TerraformElement
 
+Element = TypeVar("Element", bound=TerraformElement)
 
-def named(element: TerraformElement, logical_id: str) -> TerraformElement:
-    """Give `element` the Terraform name `logical_id` (letters, digits, underscores)."""
+
+def named(element: Element, logical_id: str) -> Element:
+    """Give `element` the Terraform name `logical_id` (letters, digits, underscores); returns it with its own type."""
     element.override_logical_id(re.sub(r"[^A-Za-z0-9_]", "_", logical_id))
     return element

@@ -36,7 +36,7 @@ class CreatedWorkspace(Construct):
         ), "metastore_assignment")
 
     @property
-    def workspace_id(self) -> str:
+    def workspace_id(self) -> int | float:
         return self.workspace.workspace_id
 
     @property

@@ -38,7 +38,7 @@ class AccountGroups(Construct):
 
 class WorkspaceAccess(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, groups: AccountGroups,
-                 account: TerraformProvider, workspace_id: str | int,
+                 account: TerraformProvider, workspace_id: int | float,
                  after: list[ITerraformDependable] | None = None) -> None:
         super().__init__(scope, id_)
         for role in env.workspace_roles:

@@ -11,7 +11,7 @@ that makes it. The environment stack reads the ids it needs through CDKTF cross-
 
 from __future__ import annotations
 
-from infra.cdk import Construct, DatabricksProvider, TerraformOutput, TerraformStack
+from infra.cdk import Construct, DatabricksProvider, ITerraformDependable, TerraformOutput, TerraformStack
 from infra.config.model import Environment
 from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.workspace import CreatedWorkspace
@@ -38,9 +38,9 @@ class AccountStack(TerraformStack):
         created = env.creates_workspace
         self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider) if created else None
         if self.workspace is not None:
-            self.workspace_id: str | int = self.workspace.workspace_id
+            self.workspace_id: int | float = self.workspace.workspace_id
             self.workspace_url = self.workspace.workspace_url
-            after = [self.workspace.metastore_assignment]
+            after: list[ITerraformDependable] | None = [self.workspace.metastore_assignment]
             TerraformOutput(self, "workspace_url", value=self.workspace_url)
         else:
             assert env.config.workspace.workspace_id is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from infra.cdk import (
     AzurermBackend,
     GcsBackend,
@@ -16,7 +18,8 @@ from infra.config.model import BackendConfig
 
 def configure_backend(stack: TerraformStack, backend: BackendConfig, stack_name: str, suffix: str = "") -> None:
     """Attach the backend; `suffix` keeps an account stack's state apart from its environment's."""
-    options = dict(backend.options)
+    # Keyword arguments of the backend class of that type, whose constructor checks them.
+    options: dict[str, Any] = dict(backend.options)
     if backend.type == "local":
         # Relative to <out>/stacks/<stack>/: state lives beside the output folder (the project root for
         # cdktf.out), survives every synth, and resolves the same from a stack that reads it cross-stack.

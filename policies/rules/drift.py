@@ -43,7 +43,7 @@ def out_of_band_grants(drift: DriftContext) -> Iterator[Violation]:
                                           "the synth does not declare it (an out-of-band grant)")
 
 
-def binding_set(ctx: Context, catalog: str) -> dict[tuple[str, str], Resource]:
+def binding_set(ctx: Context, catalog: str | None) -> dict[tuple[str, str], Resource]:
     out = {}
     for binding in bindings_of(ctx, catalog):
         workspace = workspace_env(ctx, binding.get("workspace_id")) or str(binding.get("workspace_id"))

@@ -29,7 +29,7 @@ def catalogs_isolated(ctx: Context) -> Iterator[Violation]:
             )
 
 
-def bindings_of(ctx: Context, catalog_name: str) -> list[Resource]:
+def bindings_of(ctx: Context, catalog_name: str | None) -> list[Resource]:
     out = []
     for binding in ctx.inventory.of_type(*BINDING_TYPES):
         securable = literal(binding.get("securable_name")) or literal(binding.get("catalog_name"))

@@ -24,9 +24,8 @@ def watched_tables(ctx: Context, endpoint: Resource, model: ModelConfig | None) 
     if model is not None:
         tables |= {ctx.env.processed_table(model), ctx.env.payload_table(model)}
     table = inference_table_config(endpoint)
-    parts = [literal(table.get(key)) for key in ("catalog_name", "schema_name", "table_name_prefix")]
-    if all(parts):
-        catalog, schema, prefix = parts
+    catalog, schema, prefix = (literal(table.get(key)) for key in ("catalog_name", "schema_name", "table_name_prefix"))
+    if catalog and schema and prefix:
         tables |= {payload_table_name(catalog, schema, prefix), processed_table_name(catalog, prefix)}
     return tables
 
