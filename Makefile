@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: venv plan test lint demo bench node clean
+.PHONY: venv plan test lint demo bench node spark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +22,21 @@ plan: $(STAMP)
 	$(BIN)/lakestack plan
 
 ## The whole test suite (and lint); the cdktf CLI is part of it (cdktf.json must synthesize what lakestack does).
-test: $(STAMP) node_modules/.installed
+test: $(STAMP) node_modules/.installed spark
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## The model lifecycle end to end on a local MLflow store.
-demo: $(STAMP)
+## The model lifecycle end to end on local Spark + Delta Lake and a local MLflow store.
+demo: $(STAMP) spark
 	$(BIN)/lakestack demo
+
+## Local Spark's extras, cached in ~/.cache/lakestack/jars (LAKESTACK_JARS): Delta Lake's jars from Maven
+## Central (pinned in lifecycle/spark.py) and the environment-catalog plugin compiled with javac. Needs a JDK 17 and mvn.
+spark: $(STAMP)
+	$(BIN)/python -m lifecycle.spark
 
 ## The cdktf CLI (for `npx cdktf deploy <env>` and the benchmark's side-by-side).
 node_modules/.installed: package.json package-lock.json
