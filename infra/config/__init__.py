@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from infra.config.data import check_data
 from infra.config.model import (
     TIERS,
     Environment,
@@ -119,6 +120,9 @@ def cross_check(config: PlatformConfig) -> list[tuple[PathKey, str]]:
         for j, role in enumerate(model.serving.query_roles if model.serving else []):
             if role not in config.groups:
                 problems.append((("models", i, "serving", "query_roles", j), _unknown("group role", role, roles)))
+
+    for i, model in enumerate(config.models):
+        problems += check_data(i, model, config.feature_tables)
 
     tables: dict[str, int] = {}
     for i, table in enumerate(config.feature_tables):

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from infra.config.data import DataConfig, EvaluationConfig, GroundTruthConfig, default_table
 from lakestack.secrets import SECRET_NAME
 
 TIERS = ("dev", "staging", "prod")
@@ -199,6 +200,8 @@ class ModelConfig(Strict):
     validation: ValidationConfig | None = None
     serving: ServingConfig | None = None
     monitor: MonitorConfig | None = None
+    # Where the model's data lives (infra/config/data.py); defaults name `<model>_training`, `_scoring`, `_labels`.
+    data: DataConfig = Field(default_factory=DataConfig)
 
     @model_validator(mode="after")
     def _monitor_needs_label(self) -> ModelConfig:
@@ -559,8 +562,37 @@ class Environment:
         return f"/Shared/{self.platform.project}/monitors/{self.name}/{monitored}"
 
     def batch_predictions_table(self, model: ModelConfig) -> str:
-        """Where the batch inference job appends the champion's scores."""
+        """Where the batch inference job writes the champion's scores (lakestack owns it: the stacks declare it)."""
         return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}_batch_predictions"
+
+    def table(self, name: str) -> str:
+        """A config table name in this environment: `t` -> `<catalog>.ml.t`, `s.t` -> `<catalog>.s.t`, else as is."""
+        parts = name.split(".")
+        if len(parts) == 3:
+            return name
+        return f"{self.catalog}.{name}" if len(parts) == 2 else f"{self.catalog}.{MODEL_SCHEMA}.{name}"
+
+    def training_table(self, model: ModelConfig) -> str:
+        return self.table(model.data.training_table or default_table(model, "training"))
+
+    def scoring_table(self, model: ModelConfig) -> str:
+        """The batch inference input."""
+        return self.table(model.data.scoring_table or default_table(model, "scoring"))
+
+    def ground_truth_table(self, model: ModelConfig) -> str:
+        """Where labels of served predictions arrive (joined by request id or business key)."""
+        ground_truth: GroundTruthConfig = model.data.ground_truth
+        return self.table(ground_truth.table or default_table(model, "labels"))
+
+    def evaluation_table(self, model: ModelConfig) -> str | None:
+        """The evaluation table, or None when evaluation is a time cut of the training table."""
+        evaluation: EvaluationConfig = model.data.evaluation
+        return self.table(evaluation.table) if evaluation.table else None
+
+    def feature_table_named(self, name: str) -> str:
+        """The full name of the declared feature table `name`."""
+        table = next(t for t in self.platform.feature_tables if t.name == name)
+        return self.feature_table(table)
 
     def job_name(self, model: ModelConfig, kind: str) -> str:
         """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""
