@@ -163,3 +163,20 @@ def lookup_features(model: ModelConfig, table: FeatureTableConfig) -> list[str]:
     """The model features a feature lookup brings: the model's features among the table's columns."""
     columns = {c.name for c in table.columns}
     return [f.name for f in model.features if f.name in columns]
+
+
+# Columns of the batch predictions table besides the business key, the event time and the prediction.
+SCORED_AT_COL, RUN_ID_COL, SCORING_VERSION_COL = "scored_at", "run_id", "scoring_version"
+KEY_TYPE_DEFAULT = "STRING"
+
+
+def batch_prediction_columns(model: ModelConfig, feature_tables: list[FeatureTableConfig]) -> list[tuple[str, str]]:
+    """(name, SQL type) of `<model>_batch_predictions`: declared by the stacks, written by batch inference.
+
+    A key column takes its type from a declared feature table that has it, else STRING.
+    """
+    typed = {c.name: c.type for t in feature_tables for c in t.columns}
+    keys = [(key, typed.get(key, KEY_TYPE_DEFAULT)) for key in model.data.key_cols]
+    return [*keys, (model.timestamp_col, "TIMESTAMP"), (model.prediction_col, "DOUBLE"),
+            (model.model_id_col, "STRING"), (SCORED_AT_COL, "TIMESTAMP"), (RUN_ID_COL, "STRING"),
+            (SCORING_VERSION_COL, "BIGINT")]
