@@ -175,16 +175,68 @@ class ServingConfig(Strict):
         return out
 
 
+# Which drift statistics Lakehouse Monitoring fills in its drift metrics table, by column kind; a statistic
+# of the other kind is NULL there, so a check configured with it would never see drift.
+NUMERIC_DRIFT_STATISTICS = ("ks_statistic", "wasserstein_distance", "population_stability_index")
+CATEGORICAL_DRIFT_STATISTICS = ("js_distance", "chi_squared_statistic", "tv_distance", "l_infinity_distance")
+# Column types the monitor profiles as numeric; every other type is categorical.
+NUMERIC_SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)")
+# The model-quality metrics of an inference-log monitor's profile metrics table, by problem type.
+QUALITY_METRICS = {
+    "classification": ("accuracy_score", "precision", "recall", "f1_score"),
+    "regression": ("root_mean_squared_error", "mean_squared_error", "mean_average_error", "r2_score",
+                   "mean_absolute_percentage_error"),
+}
+
+
+class DriftStatistics(Strict):
+    """The drift statistic read for numeric and for categorical columns (each must be one the monitor fills)."""
+
+    numeric: str = "ks_statistic"
+    categorical: str = "js_distance"
+
+    @field_validator("numeric")
+    @classmethod
+    def _numeric(cls, value: str) -> str:
+        return _drift_statistic(value, "numeric", NUMERIC_DRIFT_STATISTICS)
+
+    @field_validator("categorical")
+    @classmethod
+    def _categorical(cls, value: str) -> str:
+        return _drift_statistic(value, "categorical", CATEGORICAL_DRIFT_STATISTICS)
+
+
+def _drift_statistic(value: str, kind: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        known = value in (*NUMERIC_DRIFT_STATISTICS, *CATEGORICAL_DRIFT_STATISTICS)
+        why = f"the monitor leaves {value} empty for {kind} columns" if known else f"unknown statistic '{value}'"
+        raise ValueError(f"{why}; use one of: {', '.join(allowed)}")
+    return value
+
+
 class MonitorConfig(Strict):
     granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
     drift_threshold: float = Field(gt=0, le=1)
-    drift_metric: Literal["js_distance", "ks_statistic", "wasserstein_distance", "population_stability_index",
-                          "chi_squared_statistic", "tv_distance", "l_infinity_distance"] = "js_distance"
+    drift_metrics: DriftStatistics = Field(default_factory=DriftStatistics)
     min_violating_windows: int = Field(default=1, ge=1)
     schedule: QuartzCron = "0 0 6 * * ?"
     timezone: str = "UTC"
     slicing_exprs: list[str] = Field(default_factory=list)
     baseline_table: str | None = None
+    # Model-performance drift: a quality metric of the profile metrics table, per window and served version,
+    # against `performance_threshold` (default: the validation threshold when validation uses the same metric),
+    # else against the version's first labelled window, allowing `performance_tolerance`.
+    performance_metric: str | None = None
+    performance_threshold: float | None = None
+    performance_tolerance: float = Field(default=0.05, ge=0)
+
+    @field_validator("performance_metric")
+    @classmethod
+    def _quality_metric(cls, value: str | None) -> str | None:
+        known = [m for metrics in QUALITY_METRICS.values() for m in metrics]
+        if value is not None and value not in known:
+            raise ValueError(f"'{value}' is not a quality metric of the monitor; use one of: {', '.join(known)}")
+        return value
 
 
 class ModelConfig(Strict):
@@ -215,6 +267,10 @@ class ModelConfig(Strict):
                 f"model '{self.name}' has a monitor but no serving: the monitor watches the serving "
                 "endpoint's inference table; add serving or remove monitor"
             )
+        metric = self.monitor.performance_metric if self.monitor is not None else None
+        if metric is not None and metric not in QUALITY_METRICS[self.problem_type]:
+            raise ValueError(f"monitor.performance_metric '{metric}' is not computed for {self.problem_type} models; "
+                             f"use one of: {', '.join(QUALITY_METRICS[self.problem_type])}")
         return self
 
     @property

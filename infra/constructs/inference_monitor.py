@@ -3,10 +3,12 @@
 The AI Gateway writes raw request/response payloads, which Lakehouse Monitoring cannot profile as
 they are; the monitoring job unpacks them into the processed table declared here (so the monitor
 has a table at apply time). The monitor computes profile and drift metrics on it; the SQL alert
-reads the drift metrics table and notifies when the model's `drift_threshold` is crossed. The
-retraining trigger itself is the seeded monitoring job's drift check, which uses the same
-threshold from the same config (see README, "Drift: who does what").
+reads both metric tables and notifies when, in the latest window, a served version's data drift
+crosses `drift_threshold` or its model performance drops below its rule. The retraining trigger
+itself is the seeded monitoring job's check, which reads the same query (`monitor_windows_sql`) from
+the same config (see README, "Drift: who does what").
 """
+
 
 from __future__ import annotations
 
@@ -32,9 +34,27 @@ from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
 from infra.config.model import Environment, ModelConfig
-from infra.config.tables import PROCESSED_TABLE_PROPERTIES, latest_drift_sql, processed_columns
+from infra.config.tables import (
+    PROCESSED_TABLE_PROPERTIES,
+    latest_violation_sql,
+    performance_rule,
+    processed_columns,
+)
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
+
+# The alert runs this long after the monitor's scheduled refresh, so it reads that refresh's metrics.
+ALERT_DELAY_MINUTES = 30
+
+
+def later_cron(quartz: str, minutes: int) -> str:
+    """The Quartz expression `minutes` later, when its minute and hour fields are plain numbers (else as is)."""
+    fields = quartz.split()
+    if not (fields[1].isdigit() and fields[2].isdigit()):
+        return quartz
+    total = int(fields[2]) * 60 + int(fields[1]) + minutes
+    fields[1], fields[2] = str(total % 60), str(total // 60 % 24)
+    return " ".join(fields)
 
 
 def sql_columns(model: ModelConfig) -> list[SqlTableColumn]:
@@ -89,22 +109,22 @@ class InferenceMonitor(Construct):
         named(AlertV2(
             self, "drift-alert",
             display_name=f"[{env.platform.project}/{env.name}] drift on {model.name}",
-            query_text=latest_drift_sql(env, model, monitor),
+            query_text=latest_violation_sql(env, model, monitor),
             warehouse_id=warehouse_id,
-            schedule=AlertV2Schedule(quartz_cron_schedule=monitor.schedule, timezone_id=monitor.timezone),
+            schedule=AlertV2Schedule(quartz_cron_schedule=later_cron(monitor.schedule, ALERT_DELAY_MINUTES),
+                                     timezone_id=monitor.timezone),
             evaluation=AlertV2Evaluation(
                 comparison_operator="GREATER_THAN",
-                source=AlertV2EvaluationSource(name="max_drift"),
-                threshold=AlertV2EvaluationThreshold(
-                    value=AlertV2EvaluationThresholdValue(double_value=monitor.drift_threshold),
-                ),
+                source=AlertV2EvaluationSource(name="violated"),
+                threshold=AlertV2EvaluationThreshold(value=AlertV2EvaluationThresholdValue(double_value=0)),
                 empty_result_state="OK",
                 notification=AlertV2EvaluationNotification(
                     notify_on_ok=True,
                     subscriptions=[AlertV2EvaluationNotificationSubscriptions(user_email=e) for e in emails] or None,
                 ),
             ),
-            custom_summary=f"{model.name} drift above {monitor.drift_threshold} ({monitor.drift_metric})",
+            custom_summary=(f"{model.name}: data drift above {monitor.drift_threshold} or a drop in "
+                            f"{performance_rule(model, monitor).metric}"),
             run_as=AlertV2RunAs(service_principal_name=deployer_application_id),
             depends_on=[self.monitor],
         ), f"drift_alert_{model.name}")
