@@ -154,6 +154,7 @@ def _builder(warehouse: Path, persistent: bool) -> SparkSession.Builder:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.hive.manageFilesourcePartitions", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     if persistent:  # a Derby metastore in the warehouse: tables outlive the process
         builder = builder.enableHiveSupport().config(

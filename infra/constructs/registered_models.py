@@ -1,7 +1,10 @@
-"""Registered models in `<catalog>.ml`, with role-based grants.
+"""Registered models in `<catalog>.ml`, with role-based grants, and the batch predictions table of each.
 
 Terraform declares the model and who may use it; aliases (`Champion`, `Challenger`) belong to the
-deployment task and are never set here, so promotion never shows up as Terraform drift.
+deployment task and are never set here, so promotion never shows up as Terraform drift. The batch
+predictions table is lakestack's own output, declared with the columns the batch inference job writes
+(`infra.config.data.batch_prediction_columns`); people reach it through the `ml` schema's grants, so
+readers (data scientists in staging and prod) can SELECT it and never write it.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_databricks.grants import Grants
 from cdktf_cdktf_provider_databricks.registered_model import RegisteredModel
+from cdktf_cdktf_provider_databricks.sql_table import SqlTable, SqlTableColumn
 from constructs import Construct
 
+from infra.config.data import batch_prediction_columns
 from infra.config.model import MODEL_SCHEMA, Environment, ModelConfig
 from infra.constructs.governed_catalog import role_grants
 from infra.constructs.naming import named
@@ -19,7 +24,7 @@ from infra.constructs.protection import lifecycle
 
 class GovernedModel(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 schema: ITerraformDependable) -> None:
+                 schema: ITerraformDependable, warehouse_id: str) -> None:
         super().__init__(scope, id_)
         self.model = named(RegisteredModel(
             self, "model",
@@ -35,3 +40,19 @@ class GovernedModel(Construct):
             self, "grants", model=env.model_full_name(model), grant=role_grants(env, "model"),
             depends_on=[self.model],
         ), f"grants_model_{model.name}")
+        self.batch_predictions = named(SqlTable(
+            self, "batch_predictions",
+            catalog_name=env.catalog,
+            schema_name=MODEL_SCHEMA,
+            name=env.batch_predictions_table(model).rsplit(".", 1)[1],
+            table_type="MANAGED",
+            data_source_format="DELTA",
+            comment=f"Batch predictions of {env.model_full_name(model)} by the Champion, one set per job run; "
+                    "written by lakestack's batch inference job",
+            column=[SqlTableColumn(name=name, type=kind)
+                    for name, kind in batch_prediction_columns(model, env.platform.feature_tables)],
+            owner=owner,
+            warehouse_id=warehouse_id,
+            depends_on=[schema],
+            lifecycle=lifecycle(env.protected),
+        ), f"batch_predictions_{model.name}")

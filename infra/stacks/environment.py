@@ -41,6 +41,7 @@ class AccountRefs:
 class EnvironmentStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment, refs: AccountRefs) -> None:
         super().__init__(scope, env.name)
+        self._declared_warehouse: SqlEndpoint | None = None
         configure_backend(self, env.config.backend, env.name)
         DatabricksProvider(self, "databricks", host=env.host)
         deployer_id = refs.deployer_application_id
@@ -50,7 +51,7 @@ class EnvironmentStack(TerraformStack):
         self.catalog = GovernedCatalog(self, "catalog", env=env, owner=deployer_id, workspace_ids=refs.workspace_ids)
         for model in env.platform.models:
             GovernedModel(self, f"model-{model.name}", env=env, model=model, owner=deployer_id,
-                          schema=self.catalog.schemas[MODEL_SCHEMA])
+                          schema=self.catalog.schemas[MODEL_SCHEMA], warehouse_id=self._warehouse_id(env))
         for model in env.served_models:
             ServingEndpoint(self, f"serving-{model.name}", env=env, model=model,
                             deployer_application_id=deployer_id)
@@ -59,8 +60,16 @@ class EnvironmentStack(TerraformStack):
         TerraformOutput(self, "catalog_name", value=self.catalog.catalog.name)
         TerraformOutput(self, "deployer_application_id", value=deployer_id)
 
+    def _warehouse_id(self, env: Environment) -> str:
+        """The configured warehouse, else the one this stack declares (once, on first need)."""
+        if env.config.warehouse_id:
+            return env.config.warehouse_id
+        if self._declared_warehouse is None:
+            self._declared_warehouse = self._warehouse(env)
+        return self._declared_warehouse.id
+
     def _monitoring(self, env: Environment, deployer_id: str) -> None:
-        warehouse_id = env.config.warehouse_id or self._warehouse(env).id
+        warehouse_id = self._warehouse_id(env)
         for model in env.monitored_models:
             InferenceMonitor(self, f"monitor-{model.name}", env=env, model=model, owner=deployer_id,
                              warehouse_id=warehouse_id, deployer_application_id=deployer_id)
@@ -70,7 +79,7 @@ class EnvironmentStack(TerraformStack):
                            timezone=env.config.jobs.timezone)
 
     def _warehouse(self, env: Environment) -> SqlEndpoint:
-        """A small serverless SQL warehouse for table DDL, monitor refreshes and drift alerts."""
+        """A small serverless SQL warehouse for table DDL (lakestack's tables), monitor refreshes and drift alerts."""
         return named(SqlEndpoint(
             self, "warehouse",
             name=f"{env.platform.project}-{env.name}-monitoring",

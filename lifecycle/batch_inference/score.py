@@ -47,7 +47,7 @@ def champion_uri(ctx: TaskContext) -> str:
     return f"models:/{ctx.model_name}@{registry.CHAMPION}"
 
 
-def predictions(ctx: TaskContext, run_id: str) -> tuple[pd.DataFrame, Scored]:
+def predictions(ctx: TaskContext, run_id: str, scoring_table: str | None = None) -> tuple[pd.DataFrame, Scored]:
     """The champion's predictions on the scoring table's current version, in the predictions table's columns."""
     import mlflow
 
@@ -55,8 +55,8 @@ def predictions(ctx: TaskContext, run_id: str) -> tuple[pd.DataFrame, Scored]:
     if champion is None:
         raise InputError(f"model '{ctx.model_name}' has no Champion yet; promote a version first")
     spark = spark_session(ctx.config)
-    scoring = dataset.TableVersion(ctx.env.scoring_table(ctx.model),
-                                   dataset.latest_version(spark, ctx.env.scoring_table(ctx.model)))
+    source = ctx.env.table(scoring_table) if scoring_table else ctx.env.scoring_table(ctx.model)
+    scoring = dataset.TableVersion(source, dataset.latest_version(spark, source))
     rows = dataset.with_features(spark, ctx.env, ctx.model, dataset.read_at(spark, scoring)).toPandas()
     missing = [c for c in (*feature_names(ctx.model), *ctx.model.data.key_cols, ctx.model.timestamp_col)
                if c not in rows.columns]
@@ -93,12 +93,12 @@ def ensure_table(ctx: TaskContext) -> None:
     spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING DELTA")
 
 
-def score(ctx: TaskContext, run_id: str | None = None) -> Scored:
+def score(ctx: TaskContext, run_id: str | None = None, scoring_table: str | None = None) -> Scored:
     """Score and write; the rows of `run_id` (default: a new id) are replaced, never added twice."""
     from pyspark.sql import functions as F
 
     run_id = run_id or uuid.uuid4().hex
-    frame, scored = predictions(ctx, run_id)
+    frame, scored = predictions(ctx, run_id, scoring_table)
     ensure_table(ctx)
     spark = spark_session(ctx.config)
     schema = ", ".join(f"{name} {kind}" for name, kind in batch_prediction_columns(ctx.model,
@@ -110,6 +110,8 @@ def score(ctx: TaskContext, run_id: str | None = None) -> Scored:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = task_parser("Score the scoring table with the Champion and write the batch predictions table.")
+    parser.add_argument("--scoring-table", default="", metavar="TABLE",
+                        help="input table for this run (default: data.scoring_table of the model)")
     parser.add_argument("--run-id", default="", metavar="ID",
                         help="the job run's id (the job passes {{job.run_id}}); a rerun replaces that run's rows")
     return parser
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _handle(args: argparse.Namespace) -> int:
     ctx = TaskContext.from_args(args)
-    print(score(ctx, args.run_id or None).describe(champion_uri(ctx)))
+    print(score(ctx, args.run_id or None, args.scoring_table or None).describe(champion_uri(ctx)))
     return 0
 
 

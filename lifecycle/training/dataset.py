@@ -101,14 +101,19 @@ def _pinned(spark: SparkSession, table: str, version: int | None) -> TableVersio
     return TableVersion(table, latest if version is None else version)
 
 
-def pin(spark: SparkSession, env: Environment, model: ModelConfig, training_version: int | None = None) -> Pins:
-    """Every input's version for a run starting now: the given training version, else the latest."""
+def pin(spark: SparkSession, env: Environment, model: ModelConfig, training_version: int | None = None,
+        training_table: str | None = None) -> Pins:
+    """Every input's version for a run starting now: the given training version, else the latest.
+
+    `training_table` (a job parameter) overrides the configured table for one run.
+    """
     wanted = training_version if training_version is not None else model.data.training_version
     lookups = model.data.feature_lookups
     features = tuple(_pinned(spark, env.feature_table_named(lookup.table), None) for lookup in lookups)
     evaluation_table = env.evaluation_table(model)
     evaluation = _pinned(spark, evaluation_table, None) if evaluation_table else None
-    return Pins(_pinned(spark, env.training_table(model), wanted), features, evaluation)
+    table = env.table(training_table) if training_table else env.training_table(model)
+    return Pins(_pinned(spark, table, wanted), features, evaluation)
 
 
 def read_at(spark: SparkSession, pinned: TableVersion) -> DataFrame:

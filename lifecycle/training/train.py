@@ -66,14 +66,14 @@ def log_delta_input(pinned: dataset.TableVersion, context: str, targets: str | N
 
 
 def train(ctx: TaskContext, *, data_fraction: float = 1.0, training_version: int | None = None,
-          seed: int = 0) -> TrainResult:
+          training_table: str | None = None, seed: int = 0) -> TrainResult:
     import mlflow
     from mlflow.models import infer_signature
 
     if not 0 < data_fraction <= 1:
         raise InputError(f"--data-fraction must be in (0, 1], got {data_fraction}")
     spark = spark_session(ctx.config)
-    pins = dataset.pin(spark, ctx.env, ctx.model, training_version)
+    pins = dataset.pin(spark, ctx.env, ctx.model, training_version, training_table)
     data = dataset.load(spark, ctx.env, ctx.model, pins, data_fraction=data_fraction, seed=seed)
     x_train = features_of(ctx.model, data.train)
     estimator = build_estimator(ctx.model.problem_type, len(x_train)).fit(x_train, data.train[label_name(ctx.model)])
@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = task_parser("Train the model and register a new version.")
     parser.add_argument("--data-fraction", type=float, default=1.0, metavar="F",
                         help="share of the training rows to use (staging trains on a subset)")
+    parser.add_argument("--training-table", default="", metavar="TABLE",
+                        help="training table for this run (default: data.training_table of the model)")
     parser.add_argument("--training-version", default="", metavar="N",
                         help="Delta version of the training table (default: data.training_version, else the latest)")
     return parser
@@ -128,7 +130,8 @@ def optional_version(text: str) -> int | None:
 
 def _handle(args: argparse.Namespace) -> int:
     ctx = TaskContext.from_args(args)
-    result = train(ctx, data_fraction=args.data_fraction, training_version=optional_version(args.training_version))
+    result = train(ctx, data_fraction=args.data_fraction, training_version=optional_version(args.training_version),
+                   training_table=args.training_table or None)
     print(describe(ctx, result))
     return 0
 

@@ -116,8 +116,22 @@ def test_feature_table_gets_a_time_series_monitor(stacks):
 
 def test_dev_serves_nothing_by_default(stacks):
     for type_ in ("databricks_model_serving", "databricks_quality_monitor", "databricks_alert_v2",
-                  "databricks_sql_table", "databricks_permissions"):
+                  "databricks_permissions"):
         assert resources(stacks["dev"], type_) == {}
+    tables = resources(stacks["dev"], "databricks_sql_table")  # only the batch jobs' outputs
+    assert set(tables) == {f"batch_predictions_{m}" for m in ("product_recommender", "price_elasticity",
+                                                              "inventory_demand")}
+
+
+def test_every_environment_declares_the_batch_predictions_tables(stacks):
+    for env in ("dev", "staging", "prod"):
+        table = resources(stacks[env], "databricks_sql_table")["batch_predictions_product_recommender"]
+        assert (table["catalog_name"], table["schema_name"]) == (f"retail_{env}", "ml")
+        assert table["name"] == "product_recommender_batch_predictions"
+        assert [c["name"] for c in table["column"]] == ["customer_id", "product_id", "event_ts", "prediction",
+                                                        "model_version", "scored_at", "run_id", "scoring_version"]
+        assert {c["name"]: c["type"] for c in table["column"]}["customer_id"] == "BIGINT"  # from customer_features
+        assert table.get("lifecycle", {}).get("prevent_destroy", False) is (env == "prod")
 
 
 @pytest.fixture(scope="module")

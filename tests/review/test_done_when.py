@@ -36,7 +36,7 @@ def test_first_screen_shows_prod_destroy_escalation_and_audit(
     assert "`LS-GRANT-WRITE-PROD`" in screen
     prod_row = next(line for line in screen.splitlines() if line.startswith("| **prod** |"))
     assert "prod 🔒" in prod_row
-    assert "**7**" in prod_row  # the model, its endpoint, table, monitor, grants, permissions, alert
+    assert "**8**" in prod_row  # the model, its batch predictions, endpoint, table, monitor, grants, permissions, alert
     assert len(text) <= 65_536
 
 
