@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: venv plan test lint demo bench node spark clean
+.PHONY: venv plan test lint demo bench bench-monitoring node spark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ node: node_modules/.installed
 ## Options through BENCH_ARGS, for example: make bench BENCH_ARGS='--sizes example,1,10 --runs 1'
 bench: $(STAMP) node_modules/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## One monitoring pass (unpack, label merge, metrics, decision) over 100,000 logged requests on local Spark.
+## Options through MONITORING_ARGS, for example: make bench-monitoring MONITORING_ARGS='--requests 10000'
+bench-monitoring: $(STAMP) spark
+	$(BIN)/python bench/monitoring.py $(MONITORING_ARGS)
 
 clean:
 	rm -rf cdktf.out review-out .lakestack

@@ -52,11 +52,11 @@ def ensure_tables(spark, env: Environment, model: ModelConfig) -> None:
     _create(spark, sql.SERVED_ENTITIES_TABLE, SERVED_ENTITY_COLUMNS)
 
 
-def request_body(records: pd.DataFrame, request_format: str) -> str:
-    """One scoring request in a pyfunc format: records, split, or `instances`/`inputs` (rows of objects)."""
+def request_body(records: list[dict], columns: list[str], request_format: str) -> str:
+    """One scoring request in a pyfunc format: records, split (columns and rows), `instances` or `inputs`."""
     if request_format == "dataframe_split":
-        return json.dumps({"dataframe_split": json.loads(records.to_json(orient="split", index=False))})
-    return json.dumps({request_format: json.loads(records.to_json(orient="records"))})
+        return json.dumps({"dataframe_split": {"columns": columns, "data": [[r[c] for c in columns] for r in records]}})
+    return json.dumps({request_format: records})
 
 
 def register_served_entity(spark, env: Environment, model: ModelConfig, served_entity_id: str, version: str) -> None:
@@ -75,17 +75,18 @@ def log_requests(spark, env: Environment, model: ModelConfig, records: pd.DataFr
     request id and position each record got, so ground truth can be written for it.
     """
     ensure_tables(spark, env, model)
-    inputs = records[sql.input_columns(model)].reset_index(drop=True)
-    outputs = pd.Series(list(predictions)).reset_index(drop=True)
+    columns = sql.input_columns(model)
+    inputs = records[columns].to_dict("records")
+    outputs = [value.item() if hasattr(value, "item") else value for value in predictions]
     rows, placed = [], []
     for start in range(0, len(inputs), records_per_request):
-        chunk = slice(start, start + records_per_request)
+        chunk = inputs[start:start + records_per_request]
         request_id = str(uuid.uuid4())
         when = pd.Timestamp(times[start]).to_pydatetime()
-        body = request_body(inputs.iloc[chunk], request_format)
-        response = json.dumps({"predictions": outputs.iloc[chunk].tolist()})
+        body = request_body(chunk, columns, request_format)
+        response = json.dumps({"predictions": outputs[start:start + records_per_request]})
         rows.append((request_id, None, when.date(), when, 200, 1.0, 12, body, response, served_entity_id, None, "demo"))
-        placed += [(request_id, position) for position in range(len(inputs.iloc[chunk]))]
+        placed += [(request_id, position) for position in range(len(chunk))]
     spark.createDataFrame(rows, _schema(PAYLOAD_COLUMNS)).write.insertInto(env.payload_table(model))
     return pd.DataFrame(placed, columns=["databricks_request_id", "record_index"])
 

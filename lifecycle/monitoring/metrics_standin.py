@@ -236,7 +236,7 @@ def refresh(spark: SparkSession, env: Environment, model: ModelConfig) -> Refres
     assert monitor is not None, "only monitored models have metric tables"
     numeric, categorical = drift_columns(model)
     types = {f.name: f.type for f in model.features} | {model.prediction_col: prediction_type(model)}
-    windowed = _windowed(spark.table(env.processed_table(model)), model, list(monitor.granularities))
+    windowed = _windowed(spark.table(env.processed_table(model)), model, list(monitor.granularities)).cache()
     values = _long(windowed, model, numeric, categorical).cache()
     columns = (values.groupBy(*GROUP, "column_name").agg(
         F.count(F.lit(1)).alias("count"), F.expr("count_if(num IS NULL AND cat IS NULL)").alias("num_nulls"),
@@ -251,6 +251,7 @@ def refresh(spark: SparkSession, env: Environment, model: ModelConfig) -> Refres
     histograms = _histograms(values, edges, spark, GROUP)
     baseline = _histograms(baseline_values, edges, spark, []) if baseline_values is not None else None
     values.unpersist()
+    windowed.unpersist()
     profile = profile_rows(columns, table, quality, types)
     drift = drift_rows(histograms, baseline, columns, numeric, edges, types)
     _write(spark, env.profile_metrics_table(model), profile, PROFILE_SCHEMA)

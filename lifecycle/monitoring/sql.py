@@ -57,17 +57,21 @@ def _record_of(model: ModelConfig, value_at: str) -> str:
 
 
 def _records_sql(model: ModelConfig, key: str) -> str:
-    """Records under one request key in any pyfunc layout: objects, rows in signature order, or columns."""
+    """Records under one request key in any pyfunc layout: objects, rows in signature order, or columns.
+
+    Columns are parsed once and bound to `c` by a one-element `transform`, so each row parses its JSON once.
+    """
     text_struct = ", ".join(f"{name}: STRING" for name in input_columns(model))
+    columns = ", ".join(f"{name}: ARRAY<STRING>" for name in input_columns(model))
     first = input_columns(model)[0]
     as_rows = _record_of(model, "get(row, {pos})")
-    as_columns = _record_of(model, f"get(r.{key}_cols.{{name}}, i)")
+    as_columns = _record_of(model, "get(c.{name}, i)")
     json = f"r.{key}_json"
     return (f"CASE WHEN {json} LIKE '[{{%' THEN from_json({json}, 'ARRAY<STRUCT<{text_struct}>>')\n"
             f"      WHEN {json} LIKE '[[%' THEN\n"
             f"        transform(from_json({json}, 'ARRAY<ARRAY<STRING>>'), row -> {as_rows})\n"
-            f"      WHEN {json} LIKE '{{%' THEN transform(array_repeat(0, size(r.{key}_cols.{first})), "
-            f"(x, i) -> {as_columns})\n    END")
+            f"      WHEN {json} LIKE '{{%' THEN get(transform(array(from_json({json}, 'STRUCT<{columns}>')),\n"
+            f"        c -> transform(array_repeat(0, size(c.{first})), (x, i) -> {as_columns})), 0)\n    END")
 
 
 def _split_records_sql(model: ModelConfig) -> str:
@@ -80,11 +84,8 @@ def _split_records_sql(model: ModelConfig) -> str:
 def parsed_requests_sql(env: Environment, model: ModelConfig) -> str:
     """Successful requests not processed yet, with their records, predictions and served version."""
     processed, payload = env.processed_table(model), env.payload_table(model)
-    columns = ", ".join(f"{name}: ARRAY<STRING>" for name in input_columns(model))
     keyed = [name for name in REQUEST_FORMATS if name != "dataframe_split"]
-    pieces = "".join(f"    get_json_object(p.request, '$.{key}') AS {key}_json,\n"
-                     f"    from_json(get_json_object(p.request, '$.{key}'), 'STRUCT<{columns}>') AS {key}_cols,\n"
-                     for key in keyed)
+    pieces = "".join(f"    get_json_object(p.request, '$.{key}') AS {key}_json,\n" for key in keyed)
     by_format = {key: _records_sql(model, key) for key in keyed} | {"dataframe_split": _split_records_sql(model)}
     records = ",\n    ".join(by_format[name] for name in REQUEST_FORMATS)
     return f"""SELECT r.{REQUEST_ID_COL}, r.request_time, r.entity_version,
