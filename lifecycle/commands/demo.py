@@ -3,8 +3,8 @@
 seed the example tables -> train at a pinned Delta version -> validate and promote -> batch score ->
 serve calm traffic (payloads logged like the AI Gateway does) and labels arriving late -> monitoring
 pass (quiet) -> customer behaviour shifts: drifted traffic and its late labels -> monitoring pass
-(data drift and a drop in accuracy: retrain) -> the new weeks land in the training table -> retrain at
-its new version -> champion/challenger validation and promotion -> the lineage of the new champion.
+(data drift and a drop in accuracy: retrain) -> the training table is refreshed with the new weeks ->
+retrain at its new version -> champion/challenger validation and promotion -> the lineage of the new champion.
 
 Every step runs the code the Databricks jobs run, on tables with the configured three-level names;
 only the tables' contents are generated (`lifecycle.examples`), and the monitor's metric tables are
@@ -72,6 +72,8 @@ def _quiet() -> None:
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="mlflow")
+    # pandas' Arrow-backed strings: pyspark falls back to its row path, which works; the notice says nothing new
+    warnings.filterwarnings("ignore", message="createDataFrame attempted Arrow optimization")
 
 
 class Steps:
@@ -125,7 +127,8 @@ def run_demo(config: PlatformConfig, env_name: str | None, model_name: str | Non
     ctx = TaskContext.resolve(config, env_name, model_name, tracking_uri=uri, registry_uri=uri)
     step = Steps(out)
     out(f"lifecycle demo: {ctx.model_name} in environment '{env_name}', MLflow store {uri}")
-    spark = local_session(config, store / "warehouse", out=out)
+    # One process: an in-memory catalog is enough and starts faster than a metastore.
+    spark = local_session(config, store / "warehouse", persistent=False, out=out)
     out(f"Spark warehouse: {warehouse_of(spark)}")
     model, env = ctx.model, ctx.env
 
@@ -157,10 +160,10 @@ def run_demo(config: PlatformConfig, env_name: str | None, model_name: str | Non
         out("the drift check did not fire; the demo stops here")
         return ctx
 
-    step("the shifted weeks land in the training table; retrain at its new version")
+    step("the training table is refreshed with the shifted weeks; retrain at its new version")
     landed = seed_model_tables(spark, env, model, rows=SHIFTED_TRAINING_ROWS, drift=SHIFTED, seed=1,
-                               start=generator.START + pd.Timedelta(days=generator.DAYS + 2), append=True)
-    out("appended " + landed.describe())
+                               start=generator.START + pd.Timedelta(days=generator.DAYS + 2))
+    out("wrote " + landed.describe() + " (earlier versions stay readable: Delta time travel)")
     second = train(ctx)
     out(describe(ctx, second))
 
@@ -174,6 +177,5 @@ def run_demo(config: PlatformConfig, env_name: str | None, model_name: str | Non
     history = registry.champion_history(ctx.client, ctx.model_name)
     out(f"\ndone in {time.monotonic() - step.started:.0f}s: aliases {registry.aliases(ctx.client, ctx.model_name)}, "
         f"previous champions {history}")
-    out(f"roll back with: MLFLOW_TRACKING_URI={uri} LAKESTACK_WAREHOUSE={warehouse_of(spark)} "
-        f"lakestack rollback --env {env_name} --model {model_name}")
+    out(f"roll back with: MLFLOW_TRACKING_URI={uri} lakestack rollback --env {env_name} --model {model_name}")
     return ctx

@@ -108,12 +108,13 @@ def pin(spark: SparkSession, env: Environment, model: ModelConfig, training_vers
     `training_table` (a job parameter) overrides the configured table for one run.
     """
     wanted = training_version if training_version is not None else model.data.training_version
+    table = env.table(training_table) if training_table else env.training_table(model)
+    training = _pinned(spark, table, wanted)
     lookups = model.data.feature_lookups
     features = tuple(_pinned(spark, env.feature_table_named(lookup.table), None) for lookup in lookups)
     evaluation_table = env.evaluation_table(model)
     evaluation = _pinned(spark, evaluation_table, None) if evaluation_table else None
-    table = env.table(training_table) if training_table else env.training_table(model)
-    return Pins(_pinned(spark, table, wanted), features, evaluation)
+    return Pins(training, features, evaluation)
 
 
 def read_at(spark: SparkSession, pinned: TableVersion) -> DataFrame:

@@ -25,7 +25,7 @@ STEPS = (
     "batch score the scoring table with the Champion",
     "serve 3 days of requests like the training data; their labels arrive late; monitor",
     "customer behaviour shifts: 3 more days of requests, then their labels; monitor",
-    "the shifted weeks land in the training table; retrain at its new version",
+    "the training table is refreshed with the shifted weeks; retrain at its new version",
     "champion/challenger on the challenger's evaluation data, then promote",
     "lineage of the champion",
 )
