@@ -80,9 +80,11 @@ def test_each_served_model_has_one_monitor_on_its_processed_table_and_one_drift_
         assert monitor["notifications"][0]["on_failure"][0]["email_addresses"] == ["ml-platform-oncall@acme.example"]
         alert = alerts[f"drift_alert_{model}"]
         assert f"retail_{env}.monitoring.{model}_predictions_drift_metrics" in alert["query_text"]
+        assert f"retail_{env}.monitoring.{model}_predictions_profile_metrics" in alert["query_text"]
+        assert f"data_drift > {THRESHOLDS[model]}" in alert["query_text"]  # the model's threshold, in the query
         evaluation = alert["evaluation"]
-        assert evaluation["comparison_operator"] == "GREATER_THAN"
-        assert evaluation["threshold"]["value"]["double_value"] == THRESHOLDS[model]
+        assert evaluation["comparison_operator"] == "GREATER_THAN" and evaluation["source"]["name"] == "violated"
+        assert evaluation["threshold"]["value"]["double_value"] == 0
         assert evaluation["notification"]["subscriptions"] == [{"user_email": "ml-platform-oncall@acme.example"}]
         assert "schedule" in alert
 
@@ -104,8 +106,9 @@ def test_inference_log_profile_follows_the_model_config(stacks):
 def test_processed_table_columns_come_from_the_model(stacks):
     table = resources(stacks["prod"], "databricks_sql_table")["predictions_price_elasticity"]
     names = [c["name"] for c in table["column"]]
-    assert names == ["databricks_request_id", "event_ts", "model_version", "price_change_pct", "competitor_price_gap",
-                     "promo_depth", "seasonality_index", "store_traffic", "prediction", "observed_demand_change"]
+    assert names == ["databricks_request_id", "record_index", "event_ts", "model_version", "product_id", "store_id",
+                     "price_change_pct", "competitor_price_gap", "promo_depth", "seasonality_index", "store_traffic",
+                     "prediction", "observed_demand_change"]
 
 
 def test_feature_table_gets_a_time_series_monitor(stacks):
