@@ -43,13 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rollback.set_defaults(handler=_rollback)
 
     demo = subparsers.add_parser(
-        "demo", help="run train, promote, drift and retrain end to end on a local MLflow store",
+        "demo", help="run the lifecycle end to end on local Spark + Delta Lake and a local MLflow store",
     )
     add_config_option(demo)
     demo.add_argument("--env", metavar="ENV", help="environment (default: the first that serves the model)")
     demo.add_argument("--model", metavar="NAME", help="model (default: the first in the config)")
     demo.add_argument("--workdir", type=Path, metavar="DIR",
-                      help="store directory, recreated (default: .lakestack/demo)")
+                      help="store directory (MLflow store, Spark warehouse), recreated (default: .lakestack/demo)")
     demo.set_defaults(handler=_demo)
 
 
