@@ -38,7 +38,7 @@ class RecordingSpark:
         self.windows, self.decision_sql = windows, decision_sql
         self.catalog = self
 
-    def tableExists(self, _name: str) -> bool:  # noqa: N802 (the pyspark name)
+    def tableExists(self, _name: str) -> bool:  # the pyspark name
         return True
 
     def sql(self, statement: str) -> Result:
