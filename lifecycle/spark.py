@@ -5,8 +5,8 @@ Databricks `spark_session()` is the cluster's session. Offline it is `local_sess
 Delta Lake, ANSI mode on (Spark 4's default, and Databricks'), and every environment catalog of the
 config registered as a catalog through a small Java plugin (`lifecycle/catalog/EnvironmentCatalog.java`)
 that keeps each environment's schemas apart in the session catalog. A local store (one warehouse
-directory with its Hive metastore) persists between processes, so `lakestack promote` after
-`lakestack demo` reads the same tables.
+directory with its Derby metastore) persists between processes, so a task run as a file offline reads
+the tables an earlier one wrote; tests and the demo, each one process, keep the catalog in memory.
 
 Delta's Spark jars are not in the `delta-spark` wheel: `install()` fetches them, pinned, from Maven
 Central with `mvn` into a cache (`~/.cache/lakestack/jars`, or `LAKESTACK_JARS`) and compiles the
