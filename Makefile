@@ -23,7 +23,7 @@ export CHECKPOINT_DISABLE := 1
 # The Databricks provider the CDK bindings target (a test checks the synth asks for this version).
 PROVIDER_VERSION := 1.99.0
 
-.PHONY: venv plan test typecheck lint lint-workflows demo bench node provider cdktn-compare clean
+.PHONY: venv plan test typecheck lint lint-workflows demo bench bench-monitoring node spark provider cdktn-compare clean
 
 $(BIN)/python:
 	@echo "==> creating $(VENV)"
@@ -50,7 +50,7 @@ plan: $(CORE)
 	$(BIN)/lakestack plan
 
 ## The whole test suite (and lint and the type checker); the cdktf CLI is part of it (cdktf.json must synthesize what lakestack does).
-test: $(DEV) node_modules/.installed provider typecheck
+test: $(DEV) node_modules/.installed provider spark typecheck
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -68,16 +68,21 @@ TOOLS := .lakestack/tools
 $(TOOLS)/bin/actionlint:
 	GOBIN=$(abspath $(TOOLS)/bin) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-$(BIN)/zizmor: $(STAMP)
+$(BIN)/zizmor: $(DEV)
 	$(BIN)/pip install --quiet zizmor==$(ZIZMOR_VERSION)
 
 lint-workflows: $(TOOLS)/bin/actionlint $(BIN)/zizmor
 	$(TOOLS)/bin/actionlint -shellcheck= -pyflakes=
 	$(BIN)/zizmor --offline --no-progress .github/
 
-## The model lifecycle end to end on a local MLflow store.
-demo: $(DEV)
+## The model lifecycle end to end on local Spark + Delta Lake and a local MLflow store.
+demo: $(DEV) spark
 	$(BIN)/lakestack demo
+
+## Local Spark's extras, cached in ~/.cache/lakestack/jars (LAKESTACK_JARS): Delta Lake's jars from Maven
+## Central (pinned in lifecycle/spark.py) and the environment-catalog plugin compiled with javac. Needs a JDK 17 and mvn.
+spark: $(DEV)
+	$(BIN)/python -m lifecycle.spark
 
 ## The cdktf CLI (for `npx cdktf deploy <env>` and the benchmark's side-by-side).
 node_modules/.installed: package.json package-lock.json
@@ -107,6 +112,11 @@ $(CDKTN_VENV)/.installed: pyproject.toml
 
 cdktn-compare: $(CDKTN_VENV)/.installed
 	$(CDKTN_VENV)/bin/pytest -q tests/infra/test_cdk_engines.py
+
+## One monitoring pass (unpack, label merge, metrics, decision) over 100,000 logged requests on local Spark.
+## Options through MONITORING_ARGS, for example: make bench-monitoring MONITORING_ARGS='--requests 10000'
+bench-monitoring: $(DEV) spark
+	$(BIN)/python bench/monitoring.py $(MONITORING_ARGS)
 
 clean:
 	rm -rf cdktf.out review-out .lakestack

@@ -45,6 +45,8 @@ def clone_model(template: dict[str, Any], index: int) -> dict[str, Any]:
     model["name"] = f"{template['name']}{suffix}"
     renamed = {feature["name"]: f"{feature['name']}{suffix}" for feature in template.get("features", [])}
     model["features"] = [{**feature, "name": renamed[feature["name"]]} for feature in template.get("features", [])]
+    if model.get("data", {}).get("feature_lookups"):  # the example's feature tables hold the template's names
+        del model["data"]["feature_lookups"]
     monitor = model.get("monitor")
     if monitor and monitor.get("slicing_exprs"):
         monitor["slicing_exprs"] = [_rename_columns(expr, renamed) for expr in monitor["slicing_exprs"]]

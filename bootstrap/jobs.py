@@ -33,6 +33,7 @@ TRAIN_TASK_KEY = "train"
 ENVIRONMENT_KEY = "lakestack"
 SERVERLESS_ENVIRONMENT_VERSION = "3"
 # What the task code imports at run time; the repository itself is on the path through the Git checkout.
+# pyspark and Delta Lake come with the job's runtime: the tasks use its Spark session, never their own.
 TASK_DEPENDENCIES = (
     "mlflow==3.17.2",
     "databricks-sdk>=0.60,<1",
@@ -136,8 +137,17 @@ def _git_source(env: Environment) -> jobs.GitSource:
     )
 
 
+# Job parameters cannot be null: "latest" stands for "the training table's latest version at the run's start".
+LATEST = "latest"
+
+
 def _job_parameters(env: Environment, model: ModelConfig) -> list[jobs.JobParameterDefinition]:
-    values = {"catalog": env.catalog, "schema": MODEL_SCHEMA, "model": model.name, "env": env.name}
+    """What a run reads, overridable per run ("Run now with different parameters": training_version=12)."""
+    version = model.data.training_version
+    values = {"catalog": env.catalog, "schema": MODEL_SCHEMA, "model": model.name, "env": env.name,
+              "training_table": env.training_table(model),
+              "training_version": LATEST if version is None else str(version),
+              "scoring_table": env.scoring_table(model)}
     return [jobs.JobParameterDefinition(name=name, default=value) for name, value in values.items()]
 
 
@@ -177,7 +187,9 @@ def _python_task(key: str, script: str, options: list[str] | None = None,
 def _training_tasks(env: Environment, model: ModelConfig) -> list[jobs.Task]:
     fraction = env.config.jobs.data_fraction
     return [
-        _python_task(TRAIN_TASK_KEY, "train.py", ["--data-fraction", f"{fraction:g}"]),
+        _python_task(TRAIN_TASK_KEY, "train.py", ["--data-fraction", f"{fraction:g}",
+                                                  "--training-table", "{{job.parameters.training_table}}",
+                                                  "--training-version", "{{job.parameters.training_version}}"]),
         # validate reads the version the train task published as a task value of this key's task
         _python_task("validate", "validate.py", ["--mode", model.validation_or_default.mode,
                                                  "--train-task-key", TRAIN_TASK_KEY], depends_on=TRAIN_TASK_KEY),
@@ -190,7 +202,9 @@ def _promotion_tasks(model: ModelConfig, source: str) -> list[jobs.Task]:
 
 
 def _batch_tasks() -> list[jobs.Task]:
-    return [_python_task("batch_inference", "batch_inference.py")]
+    """The run id keys the predictions: a repaired or rerun run replaces its rows instead of adding them."""
+    options = ["--scoring-table", "{{job.parameters.scoring_table}}", "--run-id", "{{job.run_id}}"]
+    return [_python_task("batch_inference", "batch_inference.py", options)]
 
 
 def _monitoring_tasks() -> list[jobs.Task]:

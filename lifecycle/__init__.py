@@ -7,5 +7,7 @@
 - `monitoring/`: unpack served requests, drift checks, the retraining decision.
 - `jobs/`: the files the Databricks job tasks run (entry points only).
 - `commands/`: the `lakestack promote`, `rollback` and `demo` subcommands.
-- `examples/`: a generator that only seeds example tables.
+- `examples/`: a generator that only seeds example tables (the demo, the tests).
+- `spark.py`: the one engine, the job's Spark on Databricks and local PySpark + Delta Lake elsewhere;
+  `catalog/` holds the local catalog plugin that gives environment catalogs their three-level names.
 """

@@ -1,14 +1,18 @@
-"""Shared fixtures: the shipped example config and a local fake Databricks server."""
+"""Shared fixtures: the shipped example config, a local fake Databricks server, one local Spark session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from infra.config import PlatformConfig, load_config
 from tests.fakes.server import FakeDatabricks
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "infra" / "platform.yaml"
@@ -27,6 +31,19 @@ def example_synth_dir(tmp_path_factory: pytest.TempPathFactory, example_config: 
     out = tmp_path_factory.mktemp("example-synth") / "cdktf.out"
     synth(example_config, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory, example_config: PlatformConfig) -> Iterator[SparkSession]:
+    """One local Spark + Delta session for the whole test run (ANSI on, in-memory catalog, a tmp warehouse).
+
+    Started only when a test asks for it; the example's environment catalogs are registered.
+    """
+    from lifecycle.spark import local_session
+
+    session = local_session(example_config, tmp_path_factory.mktemp("warehouse"), persistent=False)
+    yield session
+    session.stop()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from infra.config.data import check_data
 from infra.config.model import (
     TIERS,
     Environment,
@@ -208,6 +209,7 @@ def _model_references(sections: Sections) -> list[tuple[PathKey, str]]:
         problems += _unknown_roles(sections, ((("models", i, "serving", "query_roles", j), role)
                                               for j, role in enumerate(roles)))
         problems += _deployment_path(sections, i, model)
+        problems += check_data(i, model, [table for table in sections.feature_tables if table is not None])
     return problems
 
 

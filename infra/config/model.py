@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from infra.config.data import DataConfig, EvaluationConfig, GroundTruthConfig, default_table
 from lakestack.secrets import SECRET_NAME
 
 TIERS = ("dev", "staging", "prod")
@@ -318,16 +319,68 @@ def promotion_path(deployment: DeploymentConfig, tiers: dict[str, str]) -> list[
     return [source, *later]
 
 
+# Which drift statistics Lakehouse Monitoring fills in its drift metrics table, by column kind; a statistic
+# of the other kind is NULL there, so a check configured with it would never see drift.
+NUMERIC_DRIFT_STATISTICS = ("ks_statistic", "wasserstein_distance", "population_stability_index")
+CATEGORICAL_DRIFT_STATISTICS = ("js_distance", "chi_squared_statistic", "tv_distance", "l_infinity_distance")
+# Column types the monitor profiles as numeric; every other type is categorical.
+NUMERIC_SQL_TYPES = ("BIGINT", "INT", "SMALLINT", "DOUBLE", "FLOAT", "DECIMAL(18,2)")
+# The model-quality metrics of an inference-log monitor's profile metrics table, by problem type.
+QUALITY_METRICS = {
+    "classification": ("accuracy_score", "precision", "recall", "f1_score"),
+    "regression": ("root_mean_squared_error", "mean_squared_error", "mean_average_error", "r2_score",
+                   "mean_absolute_percentage_error"),
+}
+
+
+class DriftStatistics(Strict):
+    """The drift statistic read for numeric and for categorical columns (each must be one the monitor fills)."""
+
+    numeric: str = "ks_statistic"
+    categorical: str = "js_distance"
+
+    @field_validator("numeric")
+    @classmethod
+    def _numeric(cls, value: str) -> str:
+        return _drift_statistic(value, "numeric", NUMERIC_DRIFT_STATISTICS)
+
+    @field_validator("categorical")
+    @classmethod
+    def _categorical(cls, value: str) -> str:
+        return _drift_statistic(value, "categorical", CATEGORICAL_DRIFT_STATISTICS)
+
+
+def _drift_statistic(value: str, kind: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        known = value in (*NUMERIC_DRIFT_STATISTICS, *CATEGORICAL_DRIFT_STATISTICS)
+        why = f"the monitor leaves {value} empty for {kind} columns" if known else f"unknown statistic '{value}'"
+        raise ValueError(f"{why}; use one of: {', '.join(allowed)}")
+    return value
+
+
 class MonitorConfig(Strict):
     granularities: list[Granularity] = Field(default_factory=lambda: ["1 day"], min_length=1)
     drift_threshold: float = Field(gt=0, le=1)
-    drift_metric: Literal["js_distance", "ks_statistic", "wasserstein_distance", "population_stability_index",
-                          "chi_squared_statistic", "tv_distance", "l_infinity_distance"] = "js_distance"
+    drift_metrics: DriftStatistics = Field(default_factory=DriftStatistics)
     min_violating_windows: int = Field(default=1, ge=1)
     schedule: QuartzCron = "0 0 6 * * ?"
     timezone: str = "UTC"
     slicing_exprs: list[str] = Field(default_factory=list)
     baseline_table: Annotated[str, AfterValidator(three_level_name)] | None = None
+    # Model-performance drift: a quality metric of the profile metrics table, per window and served version,
+    # against `performance_threshold` (default: the validation threshold when validation uses the same metric),
+    # else against the version's first labelled window, allowing `performance_tolerance`.
+    performance_metric: str | None = None
+    performance_threshold: float | None = None
+    performance_tolerance: float = Field(default=0.05, ge=0)
+
+    @field_validator("performance_metric")
+    @classmethod
+    def _quality_metric(cls, value: str | None) -> str | None:
+        known = [m for metrics in QUALITY_METRICS.values() for m in metrics]
+        if value is not None and value not in known:
+            raise ValueError(f"'{value}' is not a quality metric of the monitor; use one of: {', '.join(known)}")
+        return value
 
     @field_validator("schedule")
     @classmethod
@@ -355,6 +408,8 @@ class ModelConfig(Strict):
     serving: ServingConfig | None = None
     monitor: MonitorConfig | None = None
     deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
+    # Where the model's data lives (infra/config/data.py); defaults name `<model>_training`, `_scoring`, `_labels`.
+    data: DataConfig = Field(default_factory=DataConfig)
 
     @field_validator("features")
     @classmethod
@@ -373,6 +428,10 @@ class ModelConfig(Strict):
                 f"model '{self.name}' has a monitor but no serving: the monitor watches the serving "
                 "endpoint's inference table; add serving or remove monitor"
             )
+        metric = self.monitor.performance_metric if self.monitor is not None else None
+        if metric is not None and metric not in QUALITY_METRICS[self.problem_type]:
+            raise ValueError(f"monitor.performance_metric '{metric}' is not computed for {self.problem_type} models; "
+                             f"use one of: {', '.join(QUALITY_METRICS[self.problem_type])}")
         return self
 
     @property
@@ -799,7 +858,7 @@ class Environment:
         return f"/Shared/{self.platform.project}/monitors/{self.name}/{monitored}"
 
     def batch_predictions_table(self, model: ModelConfig) -> str:
-        """Where the batch inference job appends the champion's scores."""
+        """Where the batch inference job writes the champion's scores (lakestack owns it: the stacks declare it)."""
         return f"{self.catalog}.{MODEL_SCHEMA}.{model.name}_batch_predictions"
 
     def job_kinds(self, model: ModelConfig) -> list[str]:
@@ -819,6 +878,35 @@ class Environment:
 
     def drift_alert_name(self, model: ModelConfig) -> str:
         return f"[{self.platform.project}/{self.name}] drift on {model.name}"
+
+    def table(self, name: str) -> str:
+        """A config table name in this environment: `t` -> `<catalog>.ml.t`, `s.t` -> `<catalog>.s.t`, else as is."""
+        parts = name.split(".")
+        if len(parts) == 3:
+            return name
+        return f"{self.catalog}.{name}" if len(parts) == 2 else f"{self.catalog}.{MODEL_SCHEMA}.{name}"
+
+    def training_table(self, model: ModelConfig) -> str:
+        return self.table(model.data.training_table or default_table(model, "training"))
+
+    def scoring_table(self, model: ModelConfig) -> str:
+        """The batch inference input."""
+        return self.table(model.data.scoring_table or default_table(model, "scoring"))
+
+    def ground_truth_table(self, model: ModelConfig) -> str:
+        """Where labels of served predictions arrive (joined by request id or business key)."""
+        ground_truth: GroundTruthConfig = model.data.ground_truth
+        return self.table(ground_truth.table or default_table(model, "labels"))
+
+    def evaluation_table(self, model: ModelConfig) -> str | None:
+        """The evaluation table, or None when evaluation is a time cut of the training table."""
+        evaluation: EvaluationConfig = model.data.evaluation
+        return self.table(evaluation.table) if evaluation.table else None
+
+    def feature_table_named(self, name: str) -> str:
+        """The full name of the declared feature table `name`."""
+        table = next(t for t in self.platform.feature_tables if t.name == name)
+        return self.feature_table(table)
 
     def job_name(self, model: ModelConfig, kind: str) -> str:
         """Name of a seeded MLOps job; kind is training, batch-inference or monitoring."""

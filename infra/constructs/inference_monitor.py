@@ -3,10 +3,12 @@
 The AI Gateway writes raw request/response payloads, which Lakehouse Monitoring cannot profile as
 they are; the monitoring job unpacks them into the processed table declared here (so the monitor
 has a table at apply time). The monitor computes profile and drift metrics on it; the SQL alert
-reads the drift metrics table and notifies when the model's `drift_threshold` is crossed. The
-retraining trigger itself is the seeded monitoring job's drift check, which uses the same
-threshold from the same config (see README, "Drift: who does what").
+reads both metric tables and notifies when, in the latest window, a served version's data drift
+crosses `drift_threshold` or its model performance drops below its rule. The retraining trigger
+itself is the seeded monitoring job's check, which reads the same query (`monitor_windows_sql`) from
+the same config (see README, "Drift: who does what").
 """
+
 
 from __future__ import annotations
 
@@ -31,7 +33,12 @@ from infra.cdk import (
     SqlTableColumn,
 )
 from infra.config.model import Environment, ModelConfig
-from infra.config.tables import PROCESSED_TABLE_PROPERTIES, latest_drift_sql, processed_columns
+from infra.config.tables import (
+    PROCESSED_TABLE_PROPERTIES,
+    latest_violation_sql,
+    performance_rule,
+    processed_columns,
+)
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle, monitor_lifecycle
 from infra.constructs.references import object_full_name, schema_full_name
@@ -89,22 +96,21 @@ class InferenceMonitor(Construct):
         named(AlertV2(
             self, "drift-alert",
             display_name=env.drift_alert_name(model),
-            query_text=latest_drift_sql(env, model, monitor),
+            query_text=latest_violation_sql(env, model, monitor),
             warehouse_id=warehouse_id,
             schedule=AlertV2Schedule(quartz_cron_schedule=monitor.alert_schedule, timezone_id=monitor.timezone),
             evaluation=AlertV2Evaluation(
                 comparison_operator="GREATER_THAN",
-                source=AlertV2EvaluationSource(name="max_drift"),
-                threshold=AlertV2EvaluationThreshold(
-                    value=AlertV2EvaluationThresholdValue(double_value=monitor.drift_threshold),
-                ),
+                source=AlertV2EvaluationSource(name="violated"),
+                threshold=AlertV2EvaluationThreshold(value=AlertV2EvaluationThresholdValue(double_value=0)),
                 empty_result_state="OK",
                 notification=AlertV2EvaluationNotification(
                     notify_on_ok=True,
                     subscriptions=[AlertV2EvaluationNotificationSubscriptions(user_email=e) for e in emails] or None,
                 ),
             ),
-            custom_summary=f"{model.name} drift above {monitor.drift_threshold} ({monitor.drift_metric})",
+            custom_summary=(f"{model.name}: data drift above {monitor.drift_threshold} or a drop in "
+                            f"{performance_rule(model, monitor).metric}"),
             run_as=AlertV2RunAs(service_principal_name=deployer_application_id),
             depends_on=[self.monitor],
         ), f"drift_alert_{model.name}")

@@ -1,12 +1,16 @@
-"""Registered models in `<catalog>.ml`, with role-based grants.
+"""Registered models in `<catalog>.ml`, with role-based grants, and the batch predictions table of each.
 
 Terraform declares the model and who may use it; aliases (`Champion`, `Challenger`) belong to the
-deployment task and are never set here, so promotion never shows up as Terraform drift.
+deployment task and are never set here, so promotion never shows up as Terraform drift. The batch
+predictions table is lakestack's own output, declared with the columns the batch inference job writes
+(`infra.config.data.batch_prediction_columns`); people reach it through the `ml` schema's grants, so
+readers (data scientists in staging and prod) can SELECT it and never write it.
 """
 
 from __future__ import annotations
 
-from infra.cdk import Construct, Grants, RegisteredModel, Schema
+from infra.cdk import Construct, Grants, RegisteredModel, Schema, SqlTable, SqlTableColumn
+from infra.config.data import batch_prediction_columns
 from infra.config.model import Environment, ModelConfig
 from infra.constructs.governed_catalog import role_grants
 from infra.constructs.naming import named
@@ -16,7 +20,7 @@ from infra.constructs.references import object_full_name
 
 class GovernedModel(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 schema: Schema) -> None:
+                 schema: Schema, warehouse_id: str) -> None:
         """`schema`: the models' schema of this stack, reached through references (created first, destroyed last)."""
         super().__init__(scope, id_)
         self.model = named(RegisteredModel(
@@ -31,4 +35,18 @@ class GovernedModel(Construct):
         named(Grants(
             self, "grants", model=object_full_name(self.model), grant=role_grants(env, "model"),
         ), f"grants_model_{model.name}")
-
+        self.batch_predictions = named(SqlTable(
+            self, "batch_predictions",
+            catalog_name=schema.catalog_name,
+            schema_name=schema.name,
+            name=env.batch_predictions_table(model).rsplit(".", 1)[1],
+            table_type="MANAGED",
+            data_source_format="DELTA",
+            comment=f"Batch predictions of {env.model_full_name(model)} by the Champion, one set per job run; "
+                    "written by lakestack's batch inference job",
+            column=[SqlTableColumn(name=name, type=kind)
+                    for name, kind in batch_prediction_columns(model, env.platform.feature_tables)],
+            owner=owner,
+            warehouse_id=warehouse_id,
+            lifecycle=lifecycle(env.protected),
+        ), f"batch_predictions_{model.name}")

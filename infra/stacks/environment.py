@@ -43,6 +43,7 @@ class AccountRefs:
 class EnvironmentStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment, refs: AccountRefs) -> None:
         super().__init__(scope, env.name)
+        self._declared_warehouse: SqlEndpoint | None = None
         configure_backend(self, env.config.backend, env.name)
         DatabricksProvider(self, "databricks", host=refs.workspace_url)
         deployer_id = refs.deployer_application_id
@@ -50,7 +51,7 @@ class EnvironmentStack(TerraformStack):
         schemas = self.catalog.schemas
         models = {
             model.name: GovernedModel(self, f"model-{model.name}", env=env, model=model, owner=deployer_id,
-                                      schema=schemas[MODEL_SCHEMA]).model
+                                      schema=schemas[MODEL_SCHEMA], warehouse_id=self._warehouse_id(env)).model
             for model in env.platform.models
         }
         for model in env.served_models:
@@ -62,8 +63,16 @@ class EnvironmentStack(TerraformStack):
         TerraformOutput(self, "catalog_name", value=self.catalog.catalog.name)
         TerraformOutput(self, "deployer_application_id", value=deployer_id)
 
+    def _warehouse_id(self, env: Environment) -> str:
+        """The configured warehouse, else the one this stack declares (once, on first need)."""
+        if env.config.warehouse_id:
+            return env.config.warehouse_id
+        if self._declared_warehouse is None:
+            self._declared_warehouse = self._warehouse(env)
+        return self._declared_warehouse.id
+
     def _monitoring(self, env: Environment, deployer_id: str) -> None:
-        warehouse_id = env.config.warehouse_id or self._warehouse(env).id
+        warehouse_id = self._warehouse_id(env)
         schemas = self.catalog.schemas
         for model in env.monitored_models:
             InferenceMonitor(self, f"monitor-{model.name}", env=env, model=model, owner=deployer_id,
@@ -76,7 +85,7 @@ class EnvironmentStack(TerraformStack):
                            schema=schemas[MODEL_SCHEMA], output_schema=schemas[MONITORING_SCHEMA])
 
     def _warehouse(self, env: Environment) -> SqlEndpoint:
-        """A small serverless SQL warehouse for table DDL, monitor refreshes and drift alerts."""
+        """A small serverless SQL warehouse for table DDL (lakestack's tables), monitor refreshes and drift alerts."""
         return named(SqlEndpoint(
             self, "warehouse",
             name=f"{env.platform.project}-{env.name}-monitoring",

@@ -132,7 +132,7 @@ def _inference_monitor(env: Environment, model: ModelConfig) -> dict[str, Any]:
         "granularities": list(monitor.granularities),
         "schedule": monitor.schedule,
         "timezone": monitor.timezone,
-        "drift_metric": monitor.drift_metric,
+        "drift_metrics": {"numeric": monitor.drift_metrics.numeric, "categorical": monitor.drift_metrics.categorical},
         "drift_threshold": monitor.drift_threshold,
         "min_violating_windows": monitor.min_violating_windows,
         "drift_metrics_table": env.drift_metrics_table(model),

@@ -60,11 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rollback.set_defaults(handler=_rollback)
 
     demo = subparsers.add_parser(
-        "demo", help="run train, promote, drift and retrain end to end on a local MLflow store",
-        description="Run the model lifecycle offline on a local MLflow store (sqlite, in --workdir), in 7 "
-                    "numbered steps: train, validate and promote a first champion, batch score, check drift on "
-                    "calm traffic, simulate drift and check again, retrain, validate and promote the challenger. "
-                    "It calls the task code the Databricks jobs run; no Databricks account is needed.",
+        "demo", help="run the lifecycle end to end on local Spark + Delta Lake and a local MLflow store",
+        description="Run the model lifecycle offline in numbered steps: seed example tables, train at a pinned "
+                    "Delta version, validate and promote a champion, batch score, serve (payloads logged as "
+                    "the AI Gateway logs them), unpack, merge late labels, detect data drift and a drop in "
+                    "model performance, retrain, validate and promote the challenger, and print the champion's "
+                    "lineage. It runs the task code the Databricks jobs run, on local PySpark with Delta Lake "
+                    "and a sqlite MLflow store (in --workdir); no Databricks account is needed.",
         epilog="examples:\n"
                "  lakestack demo                                       # the first served model of the example\n"
                "  lakestack demo --model price_elasticity --env staging",
@@ -73,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--env", metavar="ENV", help="environment (default: the first that serves the model)")
     demo.add_argument("--model", metavar="NAME", help="model (default: the first in the config)")
     demo.add_argument("--workdir", type=Path, metavar="DIR",
-                      help="store directory, recreated (default: .lakestack/demo)")
+                      help="store directory (MLflow store, Spark warehouse), recreated (default: .lakestack/demo)")
     demo.set_defaults(handler=_demo)
 
 

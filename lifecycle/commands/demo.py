@@ -1,38 +1,51 @@
-"""`lakestack demo`: the whole model lifecycle on a local MLflow store, no Databricks needed.
+"""`lakestack demo`: the whole model lifecycle offline, on local Spark + Delta Lake and a local MLflow store.
 
-train -> validate and promote -> batch score -> traffic without drift -> drift check (quiet) ->
-simulated drift -> drift check (fires) -> retrain on the drifted data -> validate and promote.
-Every step calls the same task code the Databricks jobs run; only the data and the drift metrics
-are local (generated rows, and drift computed like the monitor's instead of read from its table).
+seed the example tables -> train at a pinned Delta version -> validate and promote -> batch score ->
+serve calm traffic (payloads logged like the AI Gateway does) and labels arriving late -> monitoring
+pass (quiet) -> customer behaviour shifts: drifted traffic and its late labels -> monitoring pass
+(data drift and a drop in accuracy: retrain) -> the training table is refreshed with the new weeks ->
+retrain at its new version -> champion/challenger validation and promotion -> the lineage of the new champion.
+
+Every step runs the code the Databricks jobs run, on tables with the configured three-level names;
+only the tables' contents are generated (`lifecycle.examples`), and the monitor's metric tables are
+computed locally by its stand-in.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from infra.config import PlatformConfig
 from lakestack.errors import InputError
 from lakestack.options import check_env
-from lifecycle.batch_inference.score import score
+from lifecycle.batch_inference.score import champion_uri, score
 from lifecycle.context import TaskContext, find_model
 from lifecycle.deployment import registry
 from lifecycle.deployment.promote import promote
-from lifecycle.examples import generator as data
-from lifecycle.monitoring import drift
+from lifecycle.examples import generator
+from lifecycle.examples.seed import seed_model_tables
+from lifecycle.monitoring import gateway
 from lifecycle.monitoring.monitor import run_monitor
+from lifecycle.spark import local_session, warehouse_of
+from lifecycle.training.columns import features_of, label_name
 from lifecycle.training.train import describe, train
 
 DEFAULT_WORKDIR = Path(".lakestack/demo")
 MARKER = ".lakestack-demo"
-WINDOW_ROWS = 300
-CALM_WINDOWS = (0.0,) * 5
-DRIFTING_WINDOWS = (0.3, 0.6, 0.9, 1.0)
-DRIFTED = 1.0
+REQUESTS_PER_DAY = 300
+CALM_DAYS = 3
+SHIFTED_DAYS = 3
+SHIFTED = 1.0
+SHIFTED_TRAINING_ROWS = 4000
+STEPS = 9
 
 Print = Callable[[str], None]
 
@@ -53,18 +66,52 @@ def fresh_workdir(path: Path) -> Path:
     return path.resolve()
 
 
-def _traffic(ctx: TaskContext, drifts: tuple[float, ...], first_day: int) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
-    """One day of served requests per drift level."""
-    return [(data.START + pd.Timedelta(days=first_day + i), data.load_frame(ctx.model, rows=WINDOW_ROWS, drift=d,
-                                                                              seed=100 + first_day + i))
-            for i, d in enumerate(drifts)]
-
-
-def _quiet_mlflow() -> None:
-    """MLflow sets its logger to INFO when imported; the store's set-up chatter would hide the steps."""
+def _quiet() -> None:
+    """MLflow sets its logger to INFO when imported; its set-up chatter would hide the steps."""
     import mlflow  # noqa: F401 - imported for its logging set-up, which this then overrides
 
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="mlflow")
+    # pandas' Arrow-backed strings: pyspark falls back to its row path, which works; the notice says nothing new
+    warnings.filterwarnings("ignore", message="createDataFrame attempted Arrow optimization")
+
+
+class Steps:
+    """`[n/9 +12.3s] title`: one line per step, with the time since the demo started."""
+
+    def __init__(self, out: Print) -> None:
+        self.out, self.started, self.count = out, time.monotonic(), 0
+
+    def __call__(self, title: str) -> None:
+        self.count += 1
+        self.out(f"\n[{self.count}/{STEPS} +{time.monotonic() - self.started:.1f}s] {title}")
+
+
+def _serve_days(ctx: TaskContext, spark: Any, first_day: int, days: int, shift: float) -> pd.DataFrame:
+    """Requests to the endpoint, answered by the Champion and logged like the AI Gateway; their true labels."""
+    import mlflow
+
+    champion = registry.alias_version(ctx.client, ctx.model_name, registry.CHAMPION)
+    served_entity = f"{ctx.model.name}-{champion}"
+    gateway.register_served_entity(spark, ctx.env, ctx.model, served_entity, str(champion))
+    model = mlflow.pyfunc.load_model(champion_uri(ctx))
+    start = generator.START + pd.Timedelta(days=generator.DAYS + 2 + first_day)
+    truth = []
+    for day in range(days):
+        records = generator.load_frame(ctx.model, rows=REQUESTS_PER_DAY, drift=shift, seed=500 + first_day + day,
+                                       start=start + pd.Timedelta(days=day), days=1)
+        answers = model.predict(features_of(ctx.model, records))
+        placed = gateway.log_requests(spark, ctx.env, ctx.model, records, answers,
+                                      list(records[ctx.model.timestamp_col]), served_entity_id=served_entity)
+        truth.append(placed.assign(**{label_name(ctx.model): records[label_name(ctx.model)].to_numpy()}))
+    return pd.concat(truth, ignore_index=True)
+
+
+def _monitor(ctx: TaskContext, spark: Any, out: Print) -> bool:
+    decision, lines = run_monitor(ctx, spark=spark)
+    for line in lines:
+        out(line)
+    return decision.retrain
 
 
 def run_demo(config: PlatformConfig, env_name: str | None, model_name: str | None, workdir: Path,
@@ -72,61 +119,63 @@ def run_demo(config: PlatformConfig, env_name: str | None, model_name: str | Non
     model_name = model_name or (config.models[0].name if config.models else "")
     env_name = env_name or default_env(config, model_name)
     check_env(config, env_name)
-    find_model(config, model_name)
+    if find_model(config, model_name).monitor is None:
+        raise InputError(f"model '{model_name}' has no monitor: the demo needs one to show drift")
     store = fresh_workdir(workdir)
-    _quiet_mlflow()
+    _quiet()
     uri = f"sqlite:///{store / 'mlflow.db'}"
     ctx = TaskContext.resolve(config, env_name, model_name, tracking_uri=uri, registry_uri=uri)
-    steps = iter(range(1, 8))
-
-    def step(title: str) -> None:
-        out(f"\n[{next(steps)}/7] {title}")
-
+    step = Steps(out)
     out(f"lifecycle demo: {ctx.model_name} in environment '{env_name}', MLflow store {uri}")
-    step("train on the current data")
+    # One process: an in-memory catalog is enough and starts faster than a metastore.
+    spark = local_session(config, store / "warehouse", persistent=False, out=out)
+    out(f"Spark warehouse: {warehouse_of(spark)}")
+    model, env = ctx.model, ctx.env
+
+    step("seed the example tables (generated rows, the configured names)")
+    out("wrote " + seed_model_tables(spark, env, model).describe())
+
+    step("train at the training table's latest Delta version")
     first = train(ctx)
     out(describe(ctx, first))
 
     step("validate and promote (no champion yet)")
     out(promote(ctx, first.version, mode="enabled").render())
 
-    step("batch score with the Champion")
-    scored = score(ctx)
-    scored.to_parquet(store / "batch_predictions.parquet", index=False)
-    out(f"scored {len(scored)} rows with models:/{ctx.model_name}@Champion "
-        f"(v{scored[ctx.model.model_id_col].iloc[0]}) -> {store / 'batch_predictions.parquet'}")
+    step("batch score the scoring table with the Champion")
+    out(score(ctx, run_id="demo-batch-1").describe(champion_uri(ctx)))
 
-    baseline = data.split(data.load_frame(ctx.model)).train
-    calm = _traffic(ctx, CALM_WINDOWS, 0)
-    step(f"serve {len(calm)} days of traffic like the training data, then run the monitoring task")
-    _check(ctx, store, baseline, calm, out)
+    step(f"serve {CALM_DAYS} days of requests like the training data; their labels arrive late; monitor")
+    calm_truth = _serve_days(ctx, spark, 0, CALM_DAYS, 0.0)
+    _monitor(ctx, spark, out)  # requests unpacked, no labels yet
+    gateway.write_ground_truth(spark, env, model, calm_truth, "request_id")
+    out(f"{len(calm_truth)} labels arrived in {env.ground_truth_table(model)}")
+    _monitor(ctx, spark, out)
 
-    drifting = _traffic(ctx, DRIFTING_WINDOWS, len(calm))
-    step(f"simulate drift: {len(drifting)} more days as customer behaviour shifts, then run the monitoring task")
-    decision = _check(ctx, store, baseline, calm + drifting, out)
-    if not decision.retrain:
+    step(f"customer behaviour shifts: {SHIFTED_DAYS} more days of requests, then their labels; monitor")
+    shifted_truth = _serve_days(ctx, spark, CALM_DAYS, SHIFTED_DAYS, SHIFTED)
+    gateway.write_ground_truth(spark, env, model, shifted_truth, "request_id")
+    out(f"{len(shifted_truth)} labels arrived in {env.ground_truth_table(model)}")
+    if not _monitor(ctx, spark, out):
         out("the drift check did not fire; the demo stops here")
         return ctx
 
-    step("retrain on the drifted data")
-    second = train(ctx, drift=DRIFTED)
+    step("the training table is refreshed with the shifted weeks; retrain at its new version")
+    landed = seed_model_tables(spark, env, model, rows=SHIFTED_TRAINING_ROWS, drift=SHIFTED, seed=1,
+                               start=generator.START + pd.Timedelta(days=generator.DAYS + 2))
+    out("wrote " + landed.describe() + " (earlier versions stay readable: Delta time travel)")
+    second = train(ctx)
     out(describe(ctx, second))
 
-    step("validate against the champion on the drifted data and promote")
-    out(promote(ctx, second.version, mode="enabled", drift=DRIFTED).render())
+    step("champion/challenger on the challenger's evaluation data, then promote")
+    out(promote(ctx, second.version, mode="enabled").render())
+
+    step("lineage of the champion")
+    champion = registry.alias_version(ctx.client, ctx.model_name, registry.CHAMPION)
+    tags = ctx.client.get_model_version(ctx.model_name, str(champion)).tags
+    out(f"model v{champion} <- {tags['lakestack.training_table']}@{tags['lakestack.training_version']}")
     history = registry.champion_history(ctx.client, ctx.model_name)
-    out(f"\ndone: aliases {registry.aliases(ctx.client, ctx.model_name)}, previous champions {history}")
+    out(f"\ndone in {time.monotonic() - step.started:.0f}s: aliases {registry.aliases(ctx.client, ctx.model_name)}, "
+        f"previous champions {history}")
     out(f"roll back with: MLFLOW_TRACKING_URI={uri} lakestack rollback --env {env_name} --model {model_name}")
     return ctx
-
-
-def _check(ctx: TaskContext, store: Path, baseline: pd.DataFrame,
-           windows: list[tuple[pd.Timestamp, pd.DataFrame]], out: Print) -> drift.DriftDecision:
-    """Write the drift metrics like the monitor would, then run the monitoring task on them."""
-    metrics = drift.local_drift_metrics(ctx.model, baseline, windows)
-    metrics.to_parquet(store / "drift_metrics.parquet", index=False)
-    decision, lines = run_monitor(ctx, metrics=drift.read_metrics(store / "drift_metrics.parquet"))
-    out("largest feature drift per day (js_distance): " + ", ".join(f"{v:.2f}" for _, v in decision.window_scores))
-    for line in lines:
-        out(line)
-    return decision

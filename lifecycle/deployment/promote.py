@@ -57,6 +57,7 @@ class Promotion:
                        "champion": v.champion_value},
             "passed": v.passed,
             "reason": v.reason,
+            "evaluation_data": v.evaluation_data,
             "serving": None if serving is None else {"endpoint": serving.endpoint, "status": serving.status,
                                                      "detail": serving.detail},
         }
@@ -69,6 +70,8 @@ class Promotion:
                  f"({'higher' if v.higher_is_better else 'lower'} is better, threshold {v.threshold}, "
                  f"min improvement {v.min_improvement})",
                  f"  reason: {v.reason}"]
+        if v.evaluation_data:
+            lines.append(f"  evaluated on: {v.evaluation_data}")
         deployment = self.deployment
         if deployment is not None and deployment.serving is not None:
             lines.append(f"  {deployment.serving.describe()}")
@@ -81,9 +84,9 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def promote(ctx: TaskContext, version: str, *, mode: str | None = None, drift: float = 0.0,
+def promote(ctx: TaskContext, version: str, *, mode: str | None = None,
             connect: Connect = workspace_client, serving_timeout: timedelta | None = None) -> Promotion:
     with registry_errors(ctx.env.host, f"validating {ctx.model_name} v{version}", registry_needs(ctx)):
-        validation = validate(ctx, version, mode=mode, drift=drift)
+        validation = validate(ctx, version, mode=mode)
     deployment = deploy(ctx, connect, serving_timeout) if validation.challenger_set else None
     return Promotion(validation, deployment)

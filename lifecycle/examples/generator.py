@@ -6,38 +6,30 @@ from the model's name, features and problem type and a seed, so train, validate,
 and the demo regenerate exactly the same rows. `drift` (0 = the world the first model learnt, 1 =
 fully shifted) moves the feature distributions and rotates the relationship between features and
 label, the way customer behaviour moves: a model trained before the shift degrades after it, and a
-model retrained on shifted data recovers. Replace `load_frame` with a table read for real data.
+model retrained on shifted data recovers. Rows carry integer ids for the model's business key and
+feature lookup keys. Only `lifecycle.examples.seed` (example tables for the demo and tests) uses it:
+the jobs read the configured tables.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from infra.config import ModelConfig
+from lifecycle.training.columns import feature_names, features_of, label_name
+
+__all__ = ["DEFAULT_ROWS", "START", "feature_names", "features_of", "id_columns", "label_name", "load_frame"]
 
 DEFAULT_ROWS = 4000
-EVAL_SHARE = 0.25
 START = pd.Timestamp("2025-01-01")
+DAYS = 28.0
 # Standardised features move this many standard deviations at drift 1.
 SHIFT_AT_FULL_DRIFT = 1.5
-
-
-@dataclass(frozen=True)
-class Split:
-    train: pd.DataFrame
-    evaluation: pd.DataFrame
-
-
-def feature_names(model: ModelConfig) -> list[str]:
-    return [f.name for f in model.features]
-
-
-def label_name(model: ModelConfig) -> str:
-    return model.label_col or "label"
+# Distinct ids per key column: customers and products come back, so point-in-time lookups have history.
+ID_POOL = 400
 
 
 def _model_seed(model: ModelConfig) -> int:
@@ -56,8 +48,17 @@ def _raw_feature(name: str, latent: np.ndarray) -> np.ndarray:
     return np.round(1 / (1 + np.exp(-latent)), 4)  # scores and indexes in (0, 1)
 
 
-def load_frame(model: ModelConfig, *, rows: int = DEFAULT_ROWS, drift: float = 0.0, seed: int = 0) -> pd.DataFrame:
-    """`rows` rows of features, label and event timestamp for `model` under `drift`."""
+def id_columns(model: ModelConfig) -> list[str]:
+    """The business key and the feature lookup keys of the model, in config order."""
+    keys = list(model.data.key_cols)
+    for lookup in model.data.feature_lookups:
+        keys += [k for k in lookup.lookup_keys if k not in keys]
+    return keys
+
+
+def load_frame(model: ModelConfig, *, rows: int = DEFAULT_ROWS, drift: float = 0.0, seed: int = 0,
+               start: pd.Timestamp = START, days: float = DAYS) -> pd.DataFrame:
+    """`rows` rows of ids, features, label and event timestamp (within `days` from `start`) under `drift`."""
     names = feature_names(model)
     weights_rng = np.random.default_rng(_model_seed(model))
     before = weights_rng.normal(0, 1, len(names))
@@ -73,19 +74,10 @@ def load_frame(model: ModelConfig, *, rows: int = DEFAULT_ROWS, drift: float = 0
         frame[label_name(model)] = (rng.uniform(size=rows) < probability).astype(int)
     else:
         frame[label_name(model)] = np.round(signal + rng.normal(0, 1.0, rows), 3)
-    frame[model.timestamp_col] = START + pd.to_timedelta(np.sort(rng.uniform(0, 28, rows)), unit="D")
+    # Whole milliseconds: what a Delta timestamp keeps, so a row read back equals the row written.
+    offsets = pd.to_timedelta(np.sort(rng.uniform(0, days * 86_400_000, rows)).round(), unit="ms")
+    frame[model.timestamp_col] = start + offsets
+    ids = np.random.default_rng([_model_seed(model), seed, 7])
+    for key in id_columns(model):
+        frame[key] = ids.integers(1, ID_POOL + 1, rows).astype("int64")
     return frame
-
-
-def split(frame: pd.DataFrame, *, data_fraction: float = 1.0, seed: int = 0) -> Split:
-    """The last EVAL_SHARE of rows (by time) are held out; training keeps `data_fraction` of the rest."""
-    cut = int(len(frame) * (1 - EVAL_SHARE))
-    train, evaluation = frame.iloc[:cut], frame.iloc[cut:]
-    if data_fraction < 1.0:
-        keep = max(int(len(train) * data_fraction), 20)
-        train = train.sample(n=min(keep, len(train)), random_state=seed).sort_index()
-    return Split(train.reset_index(drop=True), evaluation.reset_index(drop=True))
-
-
-def features_of(model: ModelConfig, frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[feature_names(model)]

@@ -1,30 +1,40 @@
-"""The drift check: should the model be retrained, given the monitor's drift metrics?
+"""The retraining decision: data drift and model-performance drift, per served model version.
 
-Input: one row per (window, column) with a `drift_value` (the configured `monitor.drift_metric`),
-read from the monitor's drift metrics table on Databricks (`sql.drift_query_sql`) or from a local
-CSV/parquet file offline (`local_drift_metrics` computes one the same way).
+Input: the rows of `tables.monitor_windows_sql`, one per window and model version, with the largest
+data drift of any column (the statistic the monitor fills for the column's type), the watched quality
+metric, and whether each violates (`data_drift_violated`, `performance_violated`). The SQL alert reads
+the same rows, so the two cannot disagree on what a violation is.
 
-Rule: a window *violates* when its largest column drift is strictly above `monitor.drift_threshold`.
-Retraining fires when the `monitor.min_violating_windows` most recent windows all violate, that is,
-a streak of violations that reaches the latest window. Consecutive-and-current rather than "N of
-the last M": a spike that has already recovered does not retrain, and one noisy window does not
-either when N > 1. Windows with no computable value are ignored.
+Rule: a window *violates* when its data drift is strictly above `monitor.drift_threshold` or its
+performance is worse than the performance rule allows. Only versions served in the latest window count
+(a retired version's old streak does not retrain), and each version is judged on its own windows:
+versions are never mixed. Retraining fires when, for some such version, its
+`monitor.min_violating_windows` most recent windows all violate: a streak that reaches the latest
+window. Consecutive-and-current rather than "N of the last M": a spike that has already recovered does
+not retrain, and one noisy window does not either when N > 1. Windows with neither value are ignored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from infra.config import ModelConfig
 from lakestack.errors import InputError
-from lifecycle.examples.generator import feature_names
 
-REQUIRED_COLUMNS = ("window_start", "column_name", "drift_value")
-HISTOGRAM_BINS = 10
+REQUIRED_COLUMNS = ("window_start", "model_version", "data_drift", "performance", "data_drift_violated",
+                    "performance_violated")
+
+
+@dataclass(frozen=True)
+class VersionVerdict:
+    version: str
+    streak: int
+    causes: tuple[str, ...]  # "data drift" and/or "performance" within the streak
+    latest_drift: float | None
+    latest_performance: float | None
 
 
 @dataclass(frozen=True)
@@ -32,69 +42,57 @@ class DriftDecision:
     retrain: bool
     threshold: float
     required_windows: int
-    streak: int
-    window_scores: list[tuple[str, float]]  # (window start, largest column drift), oldest first
-    reason: str
+    verdicts: list[VersionVerdict] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def streak(self) -> int:
+        return max((v.streak for v in self.verdicts), default=0)
 
 
-def window_scores(metrics: pd.DataFrame) -> pd.Series:
-    """Largest drift over columns per window, ordered by window start."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in metrics.columns]
-    if missing:
-        raise InputError(f"drift metrics need columns {', '.join(REQUIRED_COLUMNS)}; missing: {', '.join(missing)}")
-    values = metrics.dropna(subset=["drift_value"])
-    return values.groupby(pd.to_datetime(values["window_start"]))["drift_value"].max().sort_index()
-
-
-def decide(metrics: pd.DataFrame, threshold: float, min_windows: int) -> DriftDecision:
-    scores = window_scores(metrics)
-    streak = 0
-    for score in reversed(scores.tolist()):
-        if score <= threshold:
+def _verdict(version: str, windows: pd.DataFrame) -> VersionVerdict:
+    streak, causes = 0, set()
+    for row in windows.sort_values("window_start", ascending=False).itertuples():
+        if not (row.data_drift_violated or row.performance_violated):
             break
         streak += 1
-    listed = [(str(start.date() if start == start.normalize() else start), float(v)) for start, v in scores.items()]
-    if scores.empty:
-        reason = "no drift metrics yet"
-    else:
-        reason = (f"{streak} most recent window(s) above {threshold} (latest {scores.iloc[-1]:.3f}); "
-                  f"{min_windows} needed")
-    return DriftDecision(streak >= min_windows, threshold, min_windows, streak, listed, reason)
+        causes |= {"data drift"} if row.data_drift_violated else set()
+        causes |= {"performance"} if row.performance_violated else set()
+    latest = windows.sort_values("window_start").iloc[-1]
+    return VersionVerdict(version, streak, tuple(sorted(causes)), _value(latest["data_drift"]),
+                          _value(latest["performance"]))
 
 
-def check(model: ModelConfig, metrics: pd.DataFrame) -> DriftDecision:
+def _value(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def decide(windows: pd.DataFrame, threshold: float, min_windows: int) -> DriftDecision:
+    missing = [c for c in REQUIRED_COLUMNS if c not in windows.columns]
+    if missing:
+        raise InputError(f"monitor windows need columns {', '.join(REQUIRED_COLUMNS)}; missing: {', '.join(missing)}")
+    known = windows.dropna(subset=["data_drift", "performance"], how="all").copy()
+    if known.empty:
+        return DriftDecision(False, threshold, min_windows, [], "no monitor metrics yet")
+    known["window_start"] = pd.to_datetime(known["window_start"])
+    latest = known["window_start"].max()
+    served = sorted(known.loc[known["window_start"] == latest, "model_version"].dropna().astype(str).unique())
+    verdicts = [_verdict(v, known[known["model_version"].astype(str) == v]) for v in served]
+    firing = [v for v in verdicts if v.streak >= min_windows]
+    reason = "; ".join(
+        f"version {v.version}: {v.streak} most recent window(s) violate"
+        + (f" ({', '.join(v.causes)})" if v.causes else "")
+        + f", latest drift {_shown(v.latest_drift)}, performance {_shown(v.latest_performance)}"
+        for v in verdicts) + f"; {min_windows} needed"
+    return DriftDecision(bool(firing), threshold, min_windows, verdicts, reason)
+
+
+def _shown(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def check(model: ModelConfig, windows: pd.DataFrame) -> DriftDecision:
     """`decide` with the model's monitor settings."""
     if model.monitor is None:
         raise InputError(f"model '{model.name}' has no monitor block; add monitor: {{drift_threshold: ...}}")
-    return decide(metrics, model.monitor.drift_threshold, model.monitor.min_violating_windows)
-
-
-def read_metrics(path: Path) -> pd.DataFrame:
-    """A local drift metrics file (.csv or .parquet)."""
-    if not path.is_file():
-        raise InputError(f"{path}: drift metrics file not found")
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-
-
-def js_distance(baseline: np.ndarray, current: np.ndarray) -> float:
-    """Jensen-Shannon distance (base 2, in [0, 1]) between two samples over the baseline's deciles."""
-    from scipy.spatial.distance import jensenshannon
-
-    edges = np.unique(np.quantile(baseline, np.linspace(0, 1, HISTOGRAM_BINS + 1)))
-    if len(edges) < 2:  # a constant column (a flag that never fires): compare the values themselves
-        edges = np.array([edges[0] - 0.5, edges[0] + 0.5])
-    edges[0], edges[-1] = -np.inf, np.inf
-    p, _ = np.histogram(baseline, edges)
-    q, _ = np.histogram(current, edges)
-    return float(jensenshannon(p, q, base=2))
-
-
-def local_drift_metrics(model: ModelConfig, baseline: pd.DataFrame,
-                        windows: list[tuple[pd.Timestamp, pd.DataFrame]]) -> pd.DataFrame:
-    """Drift of each feature per window against a baseline, shaped like the monitor's drift table."""
-    rows = [
-        {"window_start": start, "column_name": name, "drift_type": "BASELINE",
-         "drift_value": js_distance(baseline[name].to_numpy(), frame[name].to_numpy())}
-        for start, frame in windows for name in feature_names(model)
-    ]
-    return pd.DataFrame(rows, columns=["window_start", "column_name", "drift_type", "drift_value"])
+    return decide(windows, model.monitor.drift_threshold, model.monitor.min_violating_windows)

@@ -1,21 +1,27 @@
-"""Monitoring task: unpack served requests, refresh the quality monitor, check drift, retrain if needed.
+"""Monitoring task: unpack served requests, merge late labels, refresh the metrics, decide, retrain.
 
-On Databricks (the monitoring job): new rows of the endpoint's payload table become typed rows of
-the processed table (Spark SQL from `sql.py`); the quality monitor on that table is refreshed; the
-drift check reads the monitor's drift metrics table; when it fires, the model's training job
-(`env.job_name(model, "training")`) is started. A refresh runs in the background, so the check
-reads the metrics of the previous refresh: drift is acted on one monitoring run after it is
-computed. Offline: `--drift-metrics FILE` gives the metrics, and the retraining job is only named.
+One pass, the same Spark code locally and on Databricks:
+
+1. **Unpack** new payload rows of the endpoint's AI Gateway table into the processed table and fill
+   model versions the system table did not know yet (`sql.py`); unreadable payloads are counted.
+2. **Labels**: ground truth that has arrived is merged into the label column (`labels.py`).
+3. **Metrics**: on Databricks the quality monitor on the processed table is refreshed; locally the
+   stand-in (`metrics_standin.py`) writes the monitor's two metric tables from the processed table.
+4. **Decide** (`drift.py`) on `sql.decision_query_sql`, the query the Terraform alert reads too.
+5. **Retrain**: when the decision fires, the model's training job (`env.job_name(model, "training")`)
+   is started on Databricks; offline it is only named.
+
+A refresh on Databricks runs in the background, so the decision reads the metrics of the previous
+refresh: drift is acted on one monitoring run after it is computed. Locally the stand-in is computed
+before the decision, so the pass decides on its own metrics.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from infra.config import Environment, ModelConfig
 from lakestack.errors import InputError
@@ -23,18 +29,46 @@ from lakestack.workspace import Workspace
 from lifecycle.context import TaskContext
 from lifecycle.deployment.serving import Connect, workspace_client
 from lifecycle.entry import run_task, task_parser
-from lifecycle.monitoring import drift, sql
-from lifecycle.runtime import on_databricks, spark_session
+from lifecycle.monitoring import drift, labels, sql
+from lifecycle.runtime import spark_session
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-RunSql = Callable[[str], Any]
+
+@dataclass(frozen=True)
+class Unpacked:
+    inserted: int
+    versions_filled: int
+    rejected: int
 
 
-def unpack_payloads(run_sql: RunSql, env: Environment, model: ModelConfig) -> None:
-    run_sql(sql.create_processed_sql(env, model))
-    run_sql(sql.payload_unpack_sql(env, model))
+def _affected(result: Any) -> int:
+    """Rows a Delta INSERT or MERGE touched (its first output column)."""
+    rows = result.collect()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _count(spark: Any, table: str) -> int:
+    return _affected(spark.sql(f"SELECT count(*) FROM {table}"))
+
+
+def unpack_payloads(spark: Any, env: Environment, model: ModelConfig) -> Unpacked:
+    spark.sql(sql.create_processed_sql(env, model))
+    before = _count(spark, env.processed_table(model))
+    spark.sql(sql.payload_unpack_sql(env, model))
+    inserted = _count(spark, env.processed_table(model)) - before
+    filled = _affected(spark.sql(sql.fill_versions_sql(env, model)))
+    rejected = _affected(spark.sql(sql.rejected_count_sql(env, model)))
+    return Unpacked(inserted, filled, rejected)
+
+
+def merge_labels(spark: Any, env: Environment, model: ModelConfig) -> int | None:
+    """Labels merged into the processed table; None when the model has no ground truth or none arrived."""
+    statement = labels.merge_labels_sql(env, model)
+    if statement is None or not labels.table_exists(spark, env.ground_truth_table(model)):
+        return None
+    return _affected(spark.sql(statement))
 
 
 def refresh_monitor(workspace: WorkspaceClient, env: Environment, model: ModelConfig) -> str:
@@ -52,30 +86,46 @@ def trigger_retraining(workspace: WorkspaceClient, env: Environment, model: Mode
     return int(workspace.jobs.run_now(job_id=job.job_id).run_id)
 
 
-def run_monitor(ctx: TaskContext, *, metrics: pd.DataFrame | None = None, run_sql: RunSql | None = None,
-                connect: Connect = workspace_client) -> tuple[drift.DriftDecision, list[str]]:
-    """One monitoring pass; returns the drift decision and a line per step taken."""
-    env, model = ctx.env, ctx.model
-    if model.monitor is None:
-        raise InputError(f"model '{model.name}' has no monitor block in the config")
-    lines: list[str] = []
-    connection = connect(env)
-    workspace = Workspace.wrap(connection) if connection is not None else None
-    if run_sql is not None:
-        unpack_payloads(run_sql, env, model)
-        lines.append(f"unpacked {env.payload_table(model)} into {env.processed_table(model)}")
+def _metrics(spark: Any, workspace: Workspace | None, env: Environment, model: ModelConfig) -> str:
     if workspace is not None:
         table = env.processed_table(model)
         refresh = workspace.call(f"queuing a refresh of the monitor on {table}", f"MANAGE on table {table}",
                                  lambda: refresh_monitor(workspace.client, env, model))
-        lines.append(f"refresh {refresh} queued for the monitor on {env.processed_table(model)}")
-    if metrics is None:
-        if run_sql is None:
-            raise InputError("no drift metrics: pass --drift-metrics FILE (offline) or run on Databricks")
-        metrics = run_sql(sql.drift_query_sql(env, model)).toPandas()
-    decision = drift.check(model, metrics)
+        return f"refresh {refresh} queued for the monitor on {table}"
+    from lifecycle.monitoring import metrics_standin
+
+    done = metrics_standin.refresh(spark, env, model)
+    return (f"local monitor stand-in: {done.profile_rows} profile and {done.drift_rows} drift metric rows "
+            f"in {env.monitoring_schema}")
+
+
+def run_monitor(ctx: TaskContext, *, spark: Any, connect: Connect = workspace_client,
+                ) -> tuple[drift.DriftDecision, list[str]]:
+    """One monitoring pass; returns the decision and a line per step taken."""
+    env, model = ctx.env, ctx.model
+    if model.monitor is None:
+        raise InputError(f"model '{model.name}' has no monitor block in the config")
+    connection = connect(env)
+    workspace = Workspace.wrap(connection) if connection is not None else None
+    if workspace is None:  # locally nothing else creates the tables the pass reads
+        from lifecycle.monitoring import gateway
+
+        gateway.ensure_tables(spark, env, model)
+    unpacked = unpack_payloads(spark, env, model)
+    lines = [f"unpacked {unpacked.inserted} prediction row(s) from {env.payload_table(model)} into "
+             f"{env.processed_table(model)}; {unpacked.versions_filled} model version(s) filled in; "
+             f"{unpacked.rejected} unreadable request(s) left in the payload table"]
+    merged = merge_labels(spark, env, model)
+    if merged is not None:
+        lines.append(f"merged {merged} label(s) from {env.ground_truth_table(model)}")
+    lines.append(_metrics(spark, workspace, env, model))
+    decision = drift.check(model, spark.sql(sql.decision_query_sql(env, model)).toPandas())
     lines.append(f"drift check: {'retrain' if decision.retrain else 'no retraining'}: {decision.reason}")
-    if decision.retrain:
+    if decision.retrain and not env.trains(model):
+        source = env.platform.promotion_path(model)[0]
+        lines.append(f"deploy-model: {model.name} is trained in {source}; retrain there, then promote the new "
+                     f"version along {' -> '.join(env.platform.promotion_path(model))}")
+    elif decision.retrain:
         job = env.job_name(model, "training")
         if workspace is None:
             lines.append(f"offline: would start the training job {job}")
@@ -87,21 +137,15 @@ def run_monitor(ctx: TaskContext, *, metrics: pd.DataFrame | None = None, run_sq
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = task_parser("Unpack inference payloads, refresh the monitor, check drift, trigger retraining.")
-    parser.add_argument("--drift-metrics", type=Path, metavar="FILE",
-                        help="offline: drift metrics as CSV or parquet (window_start, column_name, drift_value)")
-    return parser
+    return task_parser("Unpack inference payloads, merge labels, refresh the monitor, check drift, retrain.")
 
 
 def _handle(args: argparse.Namespace) -> int:
     ctx = TaskContext.from_args(args)
-    metrics = drift.read_metrics(args.drift_metrics) if args.drift_metrics else None
-    run_sql = spark_session().sql if on_databricks() else None
-    _, lines = run_monitor(ctx, metrics=metrics, run_sql=run_sql)
+    _, lines = run_monitor(ctx, spark=spark_session(ctx.config))
     print("\n".join(lines))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     return run_task(build_parser(), _handle, argv)
-

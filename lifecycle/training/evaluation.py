@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn import metrics as sk
 
 from infra.config import ModelConfig
-from lifecycle.examples.generator import features_of, label_name
+from lifecycle.training.columns import features_of, label_name
 
 
 def _classification(model: Any, x: pd.DataFrame, y: pd.Series) -> dict[str, float]:

@@ -1,6 +1,9 @@
 """Validate task: judge a candidate version against the current `Champion` and set `Challenger` if it wins.
 
-Both models are scored on the same evaluation rows with the model's metric from config
+Both models are scored on the same evaluation rows, the candidate's own evaluation data at the Delta
+versions its training recorded on the model version (a version without those tags: the configured
+tables at their latest versions); the data read is reported and tagged on the candidate
+(`lakestack.validation_data`). The metric comes from config
 (`validation.metric`, `higher_is_better`, `threshold`, `min_improvement`). A candidate passes when
 it loads, predicts on a sample and carries a signature; meets the absolute threshold (if any); and
 beats the champion by at least `min_improvement` (0 means "not worse"). The first version of a model
@@ -28,12 +31,15 @@ from lakestack.errors import EXIT_FINDINGS, EXIT_OK, InputError
 from lifecycle.context import TaskContext
 from lifecycle.deployment import registry
 from lifecycle.entry import run_task, task_parser
-from lifecycle.examples import generator as data
 from lifecycle.runtime import MODEL_VERSION_KEY, get_task_value
+from lifecycle.spark import spark_session
+from lifecycle.training import dataset
+from lifecycle.training.columns import features_of
 from lifecycle.training.evaluation import METRICS, evaluate
 
 MODES = ("enabled", "dry_run", "disabled")
 SANITY_ROWS = 20
+VALIDATION_DATA_TAG = "lakestack.validation_data"
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Validation:
     passed: bool | None = None  # None: not judged (disabled)
     reason: str = ""
     challenger_set: bool = False
+    evaluation_data: str | None = None  # table@version both models were scored on
 
     @property
     def exit_code(self) -> int:
@@ -129,7 +136,12 @@ def judge(result: Validation) -> Validation:
     return replace(result, passed=True, reason=f"{versus}: improves by {gain:.4f}")
 
 
-def validate(ctx: TaskContext, version: str, *, mode: str | None = None, drift: float = 0.0) -> Validation:
+def evaluation_pins(ctx: TaskContext, tags: dict[str, str]) -> dataset.Pins:
+    """The data versions the candidate was trained and evaluated on, else the latest of the configured tables."""
+    return dataset.Pins.from_tags(tags) or dataset.pin(spark_session(ctx.config), ctx.env, ctx.model)
+
+
+def validate(ctx: TaskContext, version: str, *, mode: str | None = None) -> Validation:
     """Compare candidate `version` with the champion; set `Challenger` when it passes in enabled mode."""
     rules = ctx.model.validation_or_default
     mode = mode or rules.mode
@@ -145,9 +157,12 @@ def validate(ctx: TaskContext, version: str, *, mode: str | None = None, drift: 
     if champion == str(version):
         return replace(result, passed=True, reason=f"version {version} is already the champion")
 
-    evaluation = data.split(data.load_frame(ctx.model, drift=drift)).evaluation
+    pins = evaluation_pins(ctx, version_info.tags or {})
+    evaluation = dataset.evaluation_frame(spark_session(ctx.config), ctx.env, ctx.model, pins)
+    result = replace(result, evaluation_data=str(pins.evaluation or pins.training))
+    ctx.client.set_model_version_tag(ctx.model_name, str(version), VALIDATION_DATA_TAG, result.evaluation_data)
     candidate = _load(ctx, str(version))
-    problem = sanity_problem(candidate, data.features_of(ctx.model, evaluation).head(SANITY_ROWS))
+    problem = sanity_problem(candidate, features_of(ctx.model, evaluation).head(SANITY_ROWS))
     if problem:
         return replace(result, passed=False, reason=f"sanity check failed: {problem}")
     result = replace(result, candidate_value=evaluate(candidate.estimator, ctx.model, evaluation).get(rules.metric))
@@ -166,7 +181,8 @@ def describe(result: Validation) -> str:
     action = ("alias Challenger set" if result.challenger_set
               else "dry run: no alias changed" if result.mode == "dry_run" else "no alias changed")
     head = f"validation of {result.model_name} v{result.candidate} ({result.mode})"
-    return f"{head}: {verdict}: {result.reason}; {action}"
+    data = f" on {result.evaluation_data}" if result.evaluation_data else ""
+    return f"{head}{data}: {verdict}: {result.reason}; {action}"
 
 
 def candidate_version(ctx: TaskContext, explicit: str | None, train_task_key: str) -> str:
@@ -181,14 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", metavar="N", help="candidate version (default: the train task's, or latest)")
     parser.add_argument("--train-task-key", default="train", metavar="KEY",
                         help="job task that published the candidate version (default: train)")
-    parser.add_argument("--drift", type=float, default=0.0, metavar="D",
-                        help="simulated drift of the evaluation data")
     return parser
 
 
 def _handle(args: argparse.Namespace) -> int:
     ctx = TaskContext.from_args(args)
-    result = validate(ctx, candidate_version(ctx, args.version, args.train_task_key), mode=args.mode, drift=args.drift)
+    result = validate(ctx, candidate_version(ctx, args.version, args.train_task_key), mode=args.mode)
     print(describe(result))
     return result.exit_code
 

@@ -78,7 +78,19 @@ def test_tasks_run_the_task_files_from_git_with_config_env_and_model(example_con
             assert task.parameters[:6] == ["--config", TASK_CONFIG_PATH, "--env", "{{job.parameters.env}}",
                                            "--model", "{{job.parameters.model}}"]
         parameters = {p.name: p.default for p in spec.settings.parameters}
-        assert parameters == {"catalog": "retail_prod", "schema": "ml", "model": spec.model, "env": "prod"}
+        assert parameters == {"catalog": "retail_prod", "schema": "ml", "model": spec.model, "env": "prod",
+                              "training_table": f"retail_prod.ml.{spec.model}_training",
+                              "training_version": "latest", "scoring_table": f"retail_prod.ml.{spec.model}_scoring"}
+
+
+def test_training_and_batch_tasks_take_the_data_settings_from_job_parameters(example_config) -> None:
+    for spec in specs_of(example_config, "staging"):
+        if spec.kind == "training":
+            assert option(spec, "train", "--training-table") == "{{job.parameters.training_table}}"
+            assert option(spec, "train", "--training-version") == "{{job.parameters.training_version}}"
+        if spec.kind == "batch-inference":
+            assert option(spec, "batch_inference", "--scoring-table") == "{{job.parameters.scoring_table}}"
+            assert option(spec, "batch_inference", "--run-id") == "{{job.run_id}}"  # a rerun replaces its rows
 
 
 def test_batch_and_monitoring_jobs_run_their_task_files(example_config) -> None:

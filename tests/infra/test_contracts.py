@@ -27,13 +27,14 @@ def full_name(table: dict) -> str:
     return f"{table['catalog_name']}.{table['schema_name']}.{table['name']}"
 
 
-def lakehouse_monitoring_drift_table(monitor_resource: dict) -> str:
-    """How Lakehouse Monitoring names a monitor's drift output: `<output_schema>.<table short name>_drift_metrics`."""
-    return f"{monitor_resource['output_schema_name']}.{monitor_resource['table_name'].split('.')[-1]}_drift_metrics"
+def lakehouse_monitoring_table(monitor_resource: dict, kind: str) -> str:
+    """How Lakehouse Monitoring names a monitor's outputs: `<output_schema>.<table short name>_<kind>_metrics`."""
+    return f"{monitor_resource['output_schema_name']}.{monitor_resource['table_name'].split('.')[-1]}_{kind}_metrics"
 
 
 def table_names(tree: exp.Expression) -> set[str]:
-    return {".".join(p for p in (t.catalog, t.db, t.name) if p) for t in tree.find_all(exp.Table)}
+    """Three-level table names (CTE references have none)."""
+    return {".".join((t.catalog, t.db, t.name)) for t in tree.find_all(exp.Table) if t.catalog}
 
 
 def read_tables(statement: str) -> set[str]:
@@ -41,16 +42,16 @@ def read_tables(statement: str) -> set[str]:
 
 
 @pytest.mark.parametrize("env_name", ["staging", "prod"])
-def test_alert_and_drift_check_read_the_table_the_declared_monitor_writes(example_config: PlatformConfig, stacks,
+def test_alert_and_drift_check_read_the_tables_the_declared_monitor_writes(example_config: PlatformConfig, stacks,
                                                                          env_name: str) -> None:
     env, stack = example_config.env(env_name), stacks[env_name]
     for model in env.monitored_models:
         declared = resources(stack, "databricks_quality_monitor")[f"monitor_{model.name}"]
-        written = lakehouse_monitoring_drift_table(declared)
-        assert env.drift_metrics_table(model) == written
+        drift, profile = (lakehouse_monitoring_table(declared, kind) for kind in ("drift", "profile"))
+        assert (env.drift_metrics_table(model), env.profile_metrics_table(model)) == (drift, profile)
         alert = resources(stack, "databricks_alert_v2")[f"drift_alert_{model.name}"]
-        assert read_tables(alert["query_text"]) == {written}
-        assert read_tables(sql.drift_query_sql(env, model)) == {written}
+        assert read_tables(alert["query_text"]) == {drift, profile}
+        assert read_tables(sql.decision_query_sql(env, model)) == {drift, profile}
 
 
 class RefreshRecorder:
@@ -96,10 +97,12 @@ def test_job_reads_the_payload_table_the_ai_gateway_writes(example_config: Platf
 def test_a_table_the_job_creates_carries_the_declared_properties(example_config: PlatformConfig, stacks) -> None:
     env = example_config.env("prod")
     for model in env.monitored_models:
-        declared = resources(stacks["prod"], "databricks_sql_table")[f"predictions_{model.name}"]["properties"]
+        table = resources(stacks["prod"], "databricks_sql_table")[f"predictions_{model.name}"]
         create = sqlglot.parse_one(sql.create_processed_sql(env, model), read="databricks")
-        created = {p.name: p.text("value") for p in create.find_all(exp.Property)}
-        assert declared and created == declared
+        created = {p.name: p.text("value") for p in create.find_all(exp.Property) if type(p) is exp.Property}
+        assert table["properties"] and created == table["properties"]
+        formats = [p.text("this") for p in create.find_all(exp.FileFormatProperty)]
+        assert formats == [table["data_source_format"]] == ["DELTA"]
 
 
 def test_feature_monitor_watches_the_declared_table_on_the_jobs_clock(tmp_path) -> None:

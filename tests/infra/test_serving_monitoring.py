@@ -83,9 +83,11 @@ def test_each_served_model_has_one_monitor_on_its_processed_table_and_one_drift_
         assert monitor["notifications"][0]["on_failure"][0]["email_addresses"] == ["ml-platform-oncall@acme.example"]
         alert = alerts[f"drift_alert_{model}"]
         assert f"retail_{env}.monitoring.{model}_predictions_drift_metrics" in alert["query_text"]
+        assert f"retail_{env}.monitoring.{model}_predictions_profile_metrics" in alert["query_text"]
+        assert f"data_drift > {THRESHOLDS[model]}" in alert["query_text"]  # the model's threshold, in the query
         evaluation = alert["evaluation"]
-        assert evaluation["comparison_operator"] == "GREATER_THAN"
-        assert evaluation["threshold"]["value"]["double_value"] == THRESHOLDS[model]
+        assert evaluation["comparison_operator"] == "GREATER_THAN" and evaluation["source"]["name"] == "violated"
+        assert evaluation["threshold"]["value"]["double_value"] == 0
         assert evaluation["notification"]["subscriptions"] == [{"user_email": "ml-platform-oncall@acme.example"}]
         assert "schedule" in alert
 
@@ -107,8 +109,9 @@ def test_inference_log_profile_follows_the_model_config(stacks):
 def test_processed_table_columns_come_from_the_model(stacks):
     table = resources(stacks["prod"], "databricks_sql_table")["predictions_price_elasticity"]
     names = [c["name"] for c in table["column"]]
-    assert names == ["databricks_request_id", "event_ts", "model_version", "price_change_pct", "competitor_price_gap",
-                     "promo_depth", "seasonality_index", "store_traffic", "prediction", "observed_demand_change"]
+    assert names == ["databricks_request_id", "record_index", "event_ts", "model_version", "product_id", "store_id",
+                     "price_change_pct", "competitor_price_gap", "promo_depth", "seasonality_index", "store_traffic",
+                     "prediction", "observed_demand_change"]
 
 
 def test_feature_table_gets_a_time_series_monitor(stacks):
@@ -119,8 +122,22 @@ def test_feature_table_gets_a_time_series_monitor(stacks):
 
 def test_dev_serves_nothing_by_default(stacks):
     for type_ in ("databricks_model_serving", "databricks_quality_monitor", "databricks_alert_v2",
-                  "databricks_sql_table", "databricks_permissions"):
+                  "databricks_permissions"):
         assert resources(stacks["dev"], type_) == {}
+    tables = resources(stacks["dev"], "databricks_sql_table")  # only the batch jobs' outputs
+    assert set(tables) == {f"batch_predictions_{m}" for m in ("product_recommender", "price_elasticity",
+                                                              "inventory_demand")}
+
+
+def test_every_environment_declares_the_batch_predictions_tables(stacks):
+    for env in ("dev", "staging", "prod"):
+        table = resources(stacks[env], "databricks_sql_table")["batch_predictions_product_recommender"]
+        assert (table["catalog_name"], table["schema_name"]) == (f"retail_{env}", "ml")
+        assert table["name"] == "product_recommender_batch_predictions"
+        assert [c["name"] for c in table["column"]] == ["customer_id", "product_id", "event_ts", "prediction",
+                                                        "model_version", "scored_at", "run_id", "scoring_version"]
+        assert {c["name"]: c["type"] for c in table["column"]}["customer_id"] == "BIGINT"  # from customer_features
+        assert table.get("lifecycle", {}).get("prevent_destroy", False) is (env == "prod")
 
 
 @pytest.fixture(scope="module")

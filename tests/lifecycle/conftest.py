@@ -1,8 +1,11 @@
-"""One trained MLflow store for the whole lifecycle suite, copied per test so each test owns its aliases.
+"""Seeded Delta tables and one trained MLflow store for the whole lifecycle suite (the store is copied per
+test so each test owns its aliases).
 
-The base store holds three versions of `product_recommender` in `staging` (an environment that
-serves it), trained once per session by the real train task:
-v1 on 2% of the rows (weak), v2 on all rows (strong), v3 on drifted data (stale for today's data).
+The example tables of `product_recommender` in `staging` (an environment that serves it) are seeded
+once per session on the shared local Spark: version 0 of the training table holds four weeks of
+calm data; version 1 appends two weeks after customer behaviour shifted. The base store holds three
+versions trained by the real train task: v1 on 2% of version 0 (weak), v2 on all of version 0
+(strong), v3 on version 1 (stale: trained mostly before the shift, judged on the weeks after it).
 """
 
 from __future__ import annotations
@@ -12,29 +15,53 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
 from infra.config import PlatformConfig, load_config
 from lifecycle.context import TaskContext
-from lifecycle.training.train import train
+from lifecycle.examples.generator import DAYS, START
+from lifecycle.examples.seed import Seeded, seed_model_tables
+from lifecycle.training.train import TrainResult, train
 from tests.conftest import EXAMPLE_CONFIG
 
 ENV = "staging"
 MODEL = "product_recommender"
 WEAK, STRONG, STALE = "1", "2", "3"
+CALM, SHIFTED = 0, 1  # versions of the training table
+SHIFTED_ROWS = 2000
 DATABRICKS_VARIABLES = ("DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_CONFIG_PROFILE",
                         "DATABRICKS_RUNTIME_VERSION")
 
 
 @pytest.fixture(scope="session")
-def base_store(tmp_path_factory: pytest.TempPathFactory, example_config: PlatformConfig) -> Path:
+def seeded(spark: Any, example_config: PlatformConfig) -> list[Seeded]:
+    """The example tables: calm data (training version 0), then shifted weeks appended (version 1)."""
+    env, model = example_config.env(ENV), example_config.model(MODEL)
+    assert model is not None
+    calm = seed_model_tables(spark, env, model)
+    shifted = seed_model_tables(spark, env, model, rows=SHIFTED_ROWS, drift=1.0, seed=1,
+                                start=START + pd.Timedelta(days=DAYS + 1), append=True)
+    assert (calm.versions[env.training_table(model)], shifted.versions[env.training_table(model)]) == (CALM, SHIFTED)
+    return [calm, shifted]
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory, example_config: PlatformConfig,
+            seeded: list[Seeded]) -> tuple[Path, list[TrainResult]]:
     database = tmp_path_factory.mktemp("mlflow-base") / "mlflow.db"
     uri = f"sqlite:///{database}"
     ctx = TaskContext.resolve(example_config, ENV, MODEL, tracking_uri=uri, registry_uri=uri)
-    versions = [train(ctx, data_fraction=0.02).version, train(ctx).version, train(ctx, drift=1.0).version]
-    assert versions == [WEAK, STRONG, STALE]
-    return database
+    results = [train(ctx, data_fraction=0.02, training_version=CALM), train(ctx, training_version=CALM),
+               train(ctx, training_version=SHIFTED)]
+    assert [r.version for r in results] == [WEAK, STRONG, STALE]
+    return database, results
+
+
+@pytest.fixture(scope="session")
+def base_store(trained: tuple[Path, list[TrainResult]]) -> Path:
+    return trained[0]
 
 
 @pytest.fixture

@@ -67,12 +67,15 @@ def test_unknown_environment_from_a_task(store_uri: str, capsys: pytest.CaptureF
 
 
 def test_validate_task_runs_as_a_file_like_a_job_task(ctx: TaskContext, champion: dict[str, str]) -> None:
-    """`python lifecycle/jobs/validate.py ...` as `spark_python_task` runs it; latest version by default."""
+    """`python lifecycle/jobs/validate.py ...` as `spark_python_task` runs it; latest version by default.
+
+    Disabled mode reads no data: the store's tables live in this process's Spark session.
+    """
     done = subprocess.run(
         [sys.executable, "lifecycle/jobs/validate.py", "--config", str(EXAMPLE_CONFIG), "--env", ENV,
-         "--model", MODEL, "--mode", "dry_run"],
+         "--model", MODEL, "--mode", "disabled"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "validation of retail_staging.ml.product_recommender v3 (dry_run): rejected" in done.stdout
+    assert "validation of retail_staging.ml.product_recommender v3 (disabled): not judged" in done.stdout
     assert registry.aliases(ctx.client, ctx.model_name) == champion

@@ -1,10 +1,9 @@
-"""Batch inference scores with whatever `Champion` names, so promotion and rollback move it too."""
+"""Batch inference scores the scoring table with whatever `Champion` names, into the predictions table, once per run."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-import pandas as pd
 import pytest
 
 from lakestack.errors import InputError
@@ -18,19 +17,33 @@ from tests.conftest import EXAMPLE_CONFIG
 from tests.lifecycle.conftest import ENV, MODEL, STRONG, WEAK
 
 
-def test_scores_follow_the_champion(ctx: TaskContext, tmp_path: Path) -> None:
+def rows_of(spark: Any, table: str, run_id: str) -> Any:
+    return spark.table(table).where(f"run_id = '{run_id}'").toPandas()
+
+
+def test_scores_follow_the_champion_and_a_rerun_adds_no_rows(ctx: TaskContext, spark: Any) -> None:
     with pytest.raises(InputError, match="has no Champion yet"):
         score(ctx)
     promote(ctx, WEAK)
     promote(ctx, STRONG)
-    output = tmp_path / "scores.parquet"
-    argv = ["--config", str(EXAMPLE_CONFIG), "--env", ENV, "--model", MODEL, "--output", str(output)]
+    argv = ["--config", str(EXAMPLE_CONFIG), "--env", ENV, "--model", MODEL, "--run-id", "run-a"]
     assert batch_main(argv) == 0
-    scored = pd.read_parquet(output)
-    assert set(scored["model_version"]) == {STRONG}
-    assert set(scored["prediction"]) <= {0, 1} and len(scored) > 0
+    table = ctx.env.batch_predictions_table(ctx.model)
+    first = rows_of(spark, table, "run-a")
+    assert set(first["model_version"]) == {STRONG} and set(first["prediction"]) <= {0.0, 1.0}
+    assert len(first) == spark.table(ctx.env.scoring_table(ctx.model)).count() > 0
+    assert first.groupby(["customer_id", "product_id", "event_ts"]).size().max() == 1
+    assert set(first["scoring_version"]) == {score(ctx, "run-b").scoring.version}
+
+    assert batch_main(argv) == 0  # the same job run again: its rows are replaced, not added
+    again = rows_of(spark, table, "run-a")
+    assert len(again) == len(first)
+    assert again["scored_at"].min() >= first["scored_at"].max()
+
     rollback(ctx)
-    assert set(score(ctx)["model_version"]) == {WEAK}
+    score(ctx, "run-c")
+    assert set(rows_of(spark, table, "run-c")["model_version"]) == {WEAK}
+    assert set(rows_of(spark, table, "run-a")["model_version"]) == {STRONG}  # other runs untouched
 
 
 def test_train_refuses_a_bad_data_fraction(store_uri: str, capsys: pytest.CaptureFixture[str]) -> None:

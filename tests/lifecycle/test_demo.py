@@ -1,52 +1,69 @@
-"""`lakestack demo`: the whole cycle on a fresh local store, from the shipped config."""
+"""`lakestack demo`: the whole cycle on local Spark + Delta and a fresh local store, from the shipped config.
+
+The demo runs in the test session's Spark; its environments get catalogs of their own (`demo_<catalog>`)
+so its tables never meet the other tests' tables.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from infra.config import PlatformConfig
+from infra.config import load_config
 from lakestack.cli import main
 from lifecycle.context import TaskContext
 from lifecycle.deployment import registry
 from tests.conftest import EXAMPLE_CONFIG
-from tests.lifecycle.conftest import DATABRICKS_VARIABLES
+from tests.lifecycle.conftest import DATABRICKS_VARIABLES, write_config
 
 STEPS = (
-    "[1/7] train on the current data",
-    "[2/7] validate and promote (no champion yet)",
-    "[3/7] batch score with the Champion",
-    "[4/7] serve 5 days of traffic like the training data, then run the monitoring task",
-    "[5/7] simulate drift: 4 more days as customer behaviour shifts, then run the monitoring task",
-    "[6/7] retrain on the drifted data",
-    "[7/7] validate against the champion on the drifted data and promote",
+    "seed the example tables",
+    "train at the training table's latest Delta version",
+    "validate and promote (no champion yet)",
+    "batch score the scoring table with the Champion",
+    "serve 3 days of requests like the training data; their labels arrive late; monitor",
+    "customer behaviour shifts: 3 more days of requests, then their labels; monitor",
+    "the training table is refreshed with the shifted weeks; retrain at its new version",
+    "champion/challenger on the challenger's evaluation data, then promote",
+    "lineage of the champion",
 )
+CATALOG = "demo_retail_staging"
 
 
-def test_demo_runs_train_promote_drift_retrain_promote(tmp_path: Path, example_config: PlatformConfig,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def own_catalogs(raw: dict[str, Any]) -> None:
+    for env in raw["environments"].values():
+        env["catalog"] = f"demo_{env['catalog']}"
+
+
+def test_demo_runs_the_lifecycle_and_prints_the_lineage(tmp_path: Path, spark: Any, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
     for name in DATABRICKS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    config = write_config(tmp_path, own_catalogs)
     workdir = tmp_path / "demo"
-    assert main(["demo", "--config", str(EXAMPLE_CONFIG), "--workdir", str(workdir)]) == 0
+    assert main(["demo", "--config", str(config), "--workdir", str(workdir)]) == 0
     out = capsys.readouterr().out
-    positions = [out.index(step) for step in STEPS]
+    positions = [out.index(f"] {title}") for title in STEPS]
     assert positions == sorted(positions)
-    calm, drifted = out.split(STEPS[4])
-    assert "drift check: no retraining" in calm and "drift check: retrain" in drifted
-    assert "would start the training job retail-ml-staging-product_recommender-training" in drifted
-    assert out.count("promoted: retail_staging.ml.product_recommender") == 2
+    assert out.count("/9 +") == len(STEPS)  # every step line shows the elapsed time
+    before_shift, after_shift = out.split(STEPS[5])
+    assert "drift check: no retraining" in before_shift and "drift check: retrain" in after_shift
+    assert "would start the training job retail-ml-staging-product_recommender-training" in after_shift
+    assert out.count(f"promoted: {CATALOG}.ml.product_recommender") == 2
     assert "champion: v1 -> v2" in out
-    assert ("serving endpoint retail-ml-staging-product-recommender: skipped: offline: "
-            "no Databricks host configured") in out
+    assert f"model v2 <- {CATALOG}.ml.product_recommender_training@1" in out
 
     uri = f"sqlite:///{workdir / 'mlflow.db'}"
-    ctx = TaskContext.resolve(example_config, "staging", "product_recommender", tracking_uri=uri, registry_uri=uri)
+    ctx = TaskContext.resolve(load_config(config), "staging", "product_recommender", tracking_uri=uri,
+                              registry_uri=uri)
     assert registry.aliases(ctx.client, ctx.model_name) == {"Champion": "2"}
     assert registry.champion_history(ctx.client, ctx.model_name) == ["1"]
-    assert (workdir / "batch_predictions.parquet").is_file()
+    run = ctx.client.get_run(ctx.client.get_model_version(ctx.model_name, "2").run_id)
+    assert f"{CATALOG}.ml.product_recommender_training@v1" in {i.dataset.name for i in run.inputs.dataset_inputs}
+    batch = spark.table(f"{CATALOG}.ml.product_recommender_batch_predictions").toPandas()
+    assert set(batch["run_id"]) == {"demo-batch-1"} and set(batch["model_version"]) == {"1"}
 
 
 def test_demo_refuses_to_wipe_a_foreign_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from bootstrap.jobs import build_job_specs
 from infra.config import PlatformConfig
 from lifecycle.context import config_path
+from lifecycle.training.train import optional_version
 from tests.conftest import ROOT
 
 
@@ -22,10 +23,18 @@ def test_every_seeded_python_task_parses_its_parameters(example_config: Platform
             python_task = task.spark_python_task
             assert (ROOT / python_task.python_file).is_file(), python_task.python_file
             module = import_module(python_task.python_file.removesuffix(".py").replace("/", "."))
-            argv = [p.replace("{{job.parameters.env}}", env.name).replace("{{job.parameters.model}}", spec.model)
-                    for p in python_task.parameters]
+            defaults = {f"{{{{job.parameters.{p.name}}}}}": p.default for p in spec.settings.parameters}
+            defaults["{{job.run_id}}"] = "1234"
+            argv = [defaults.get(p, p) for p in python_task.parameters]
+            assert not [p for p in argv if "{{" in p], argv  # every reference names a job parameter
             args = module.build_parser().parse_args(argv)
             assert (args.env, args.model) == (env.name, spec.model)
+            model = example_config.model(spec.model)
+            if hasattr(args, "training_version"):
+                assert args.training_table == env.training_table(model)
+                assert optional_version(args.training_version) == model.data.training_version
+            if hasattr(args, "scoring_table"):
+                assert args.scoring_table == env.scoring_table(model) and args.run_id == "1234"
             if hasattr(args, "train_task_key"):  # reads a task value published by that upstream task
                 upstream = {d.task_key for d in task.depends_on or []}
                 assert args.train_task_key in upstream, (task.task_key, args.train_task_key, upstream)

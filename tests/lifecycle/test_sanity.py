@@ -11,7 +11,9 @@ import pytest
 from lifecycle.context import TaskContext
 from lifecycle.deployment import registry
 from lifecycle.deployment.promote import promote
-from lifecycle.examples import generator as data
+from lifecycle.spark import spark_session
+from lifecycle.training import dataset
+from lifecycle.training.columns import features_of, label_name
 from lifecycle.training.train import PIP_REQUIREMENTS, build_estimator
 from lifecycle.validation.validate import Candidate, sanity_problem
 from tests.lifecycle.conftest import WEAK
@@ -44,9 +46,10 @@ def test_registered_version_without_signature_is_rejected(ctx: TaskContext) -> N
     import mlflow
 
     promote(ctx, WEAK)
-    frames = data.split(data.load_frame(ctx.model))
-    x = data.features_of(ctx.model, frames.train)
-    estimator = build_estimator(ctx.model.problem_type, len(x)).fit(x, frames.train[data.label_name(ctx.model)])
+    spark = spark_session(ctx.config)
+    frames = dataset.load(spark, ctx.env, ctx.model, dataset.pin(spark, ctx.env, ctx.model, 0))
+    x = features_of(ctx.model, frames.train)
+    estimator = build_estimator(ctx.model.problem_type, len(x)).fit(x, frames.train[label_name(ctx.model)])
     with mlflow.start_run(experiment_id=ctx.experiment_id()):
         mlflow.log_metric("roc_auc", 0.99)
         info = mlflow.sklearn.log_model(estimator, name="model", pip_requirements=PIP_REQUIREMENTS,

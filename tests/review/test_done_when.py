@@ -37,8 +37,8 @@ def test_first_screen_shows_prod_destroy_escalation_and_audit(
     assert "on catalog retail_prod" in escalation
     assert "Audit: **fails**: 1 open findings (1 high; 1 waived)" in screen
     prod_line = next(line for line in screen.splitlines() if line.startswith("**prod** 🔒"))
-    # the model, its endpoint, table, monitor, grants, permissions, alert
-    assert "`Plan: 0 to add, 6 to change, 7 to destroy.`" in prod_line
+    # the model, its batch predictions, endpoint, table, monitor, grants, permissions, alert
+    assert "`Plan: 0 to add, 6 to change, 8 to destroy.`" in prod_line
     cause = screen.splitlines()[screen.splitlines().index(prod_line) + 1]
     assert cause.startswith("removes model inventory_demand")
     assert "policies/waivers.yaml" in screen  # how to get past the failing audit
