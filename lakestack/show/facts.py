@@ -133,6 +133,8 @@ def _inference_monitor(env: Environment, model: ModelConfig) -> dict[str, Any]:
         "schedule": monitor.schedule,
         "timezone": monitor.timezone,
         "drift_metrics": {"numeric": monitor.drift_metrics.numeric, "categorical": monitor.drift_metrics.categorical},
+        "alert_when": (f"data drift ({monitor.drift_metrics.numeric} numeric, {monitor.drift_metrics.categorical} "
+                       f"categorical) > {monitor.drift_threshold} or model performance drops"),
         "drift_threshold": monitor.drift_threshold,
         "min_violating_windows": monitor.min_violating_windows,
         "drift_metrics_table": env.drift_metrics_table(model),

@@ -70,7 +70,7 @@ def _environment(env: dict[str, Any]) -> list[str]:
         lines += ["", "**Monitors and alerts**", ""]
         lines += table(["subject", "table", "granularities", "drift alert"], [
             [m["subject"], f"`{m['table']}`", ", ".join(m["granularities"]),
-             f"{m['drift_metric']} > {m['drift_threshold']}, retrain after {m['min_violating_windows']} window(s)"
+             f"{m['alert_when']}, retrain after {m['min_violating_windows']} window(s)"
              if m["kind"] == "inference" else f"feature table ({m['profile']})"]
             for m in env["monitors"]
         ])

@@ -114,8 +114,8 @@ def _monitors(env: dict[str, Any], paint: Painter) -> list[str]:
         every = ", ".join(monitor["granularities"])
         if monitor["kind"] == "inference":
             lines += _row(monitor["subject"], f"{monitor['table']} ({every})", indent=2, paint=paint, styles=("bold",))
-            lines += _row("alert", f"'{monitor['alert']}' when {monitor['drift_metric']} > "
-                          f"{monitor['drift_threshold']}; retrain after {monitor['min_violating_windows']} "
+            lines += _row("alert", f"'{monitor['alert']}' when {monitor['alert_when']}; "
+                          f"retrain after {monitor['min_violating_windows']} "
                           f"window(s) over it; {monitor['schedule']} {monitor['timezone']}", indent=4)
         else:
             lines += _row(monitor["subject"], f"{monitor['table']} (feature table, {monitor['profile']}, {every})",

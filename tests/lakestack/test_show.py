@@ -90,7 +90,7 @@ def test_text_names_every_environment_and_fits_100_columns(capsys):
                      "retail-data-scientists (data_scientists) reader",
                      "endpoint retail-ml-prod-product-recommender (Small, scale to zero)",
                      "callers retail-merchandising-apps, retail-data-scientists",
-                     "'[retail-ml/prod] drift on product_recommender' when js_distance > 0.2",
+                     "'[retail-ml/prod] drift on product_recommender' when data drift (ks_statistic numeric,",
                      "retail-ml-prod-inventory_demand-monitoring"):
         assert expected in out
     assert max(len(line) for line in out.splitlines()) <= 100

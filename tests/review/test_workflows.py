@@ -222,7 +222,7 @@ def test_the_first_pull_request_has_an_empty_base_that_survives_the_artifact(tmp
     done = run_script("review.sh", review_job, env)
     assert done.returncode == 0, done.stderr
     text = (review_job / "review.md").read_text()
-    assert "`Plan: 41 to add, 0 to change, 0 to destroy.`" in text
+    assert "`Plan: 44 to add, 0 to change, 0 to destroy.`" in text
     assert "commit `aaaaaaaaaaaa`" in text
 
 
