@@ -27,7 +27,7 @@ def build_app(config: PlatformConfig, outdir: str | None = None, progress: Progr
     for env in envs:
         account_stacks[env.name] = AccountStack(app, env)
         done(f"{env.name}-account")
-    workspace_ids: dict[str, str | int] = {}
+    workspace_ids: dict[str, int | float] = {}
     for env in config.envs():
         account = account_stacks.get(env.name)
         if account is not None:

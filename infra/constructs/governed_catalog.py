@@ -42,7 +42,8 @@ def role_grants(env: Environment, securable: str, promotion_readers: Sequence[st
 
 class GovernedCatalog(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, owner: str,
-                 workspace_ids: Mapping[str, str | int], deployer_ids: Mapping[str, str]) -> None:
+                 deployer_ids: Mapping[str, str],
+                 workspace_ids: Mapping[str, int | float]) -> None:
         """`workspace_ids` maps environment names to workspace ids (numbers or references); `deployer_ids` to
         deployer application ids (cross-stack references): receiving deployers may use the catalog and `ml`."""
         super().__init__(scope, id_)
@@ -80,13 +81,13 @@ class GovernedCatalog(Construct):
             named(Grants(self, f"grants-{name}", schema=schema_full_name(schema), grant=grants),
                   f"grants_schema_{name}")
 
-    def _bind(self, env: Environment, workspace_ids: Mapping[str, str | int]) -> list[ITerraformDependable]:
+    def _bind(self, env: Environment, workspace_ids: Mapping[str, int | float]) -> list[ITerraformDependable]:
         """Declare the bindings; return the owning workspace's READ_WRITE one (what the catalog's users need)."""
-        declared = [self._binding(env, other, binding_type, workspace_ids[other])
+        declared: list[ITerraformDependable] = [self._binding(env, other, binding_type, workspace_ids[other])
                     for other, binding_type in env.workspace_bindings]
         return declared[:1]
 
-    def _binding(self, env: Environment, other: str, binding_type: str, workspace_id: str | int) -> WorkspaceBinding:
+    def _binding(self, env: Environment, other: str, binding_type: str, workspace_id: int | float) -> WorkspaceBinding:
         label = binding_type.removeprefix("BINDING_TYPE_").lower()
         return named(WorkspaceBinding(
             self, f"binding-{label}-{other}",

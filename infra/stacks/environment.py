@@ -35,7 +35,7 @@ from infra.stacks.backend import configure_backend
 class AccountRefs:
     """What an environment stack reads from account level: values that may be cross-stack references."""
 
-    workspace_ids: Mapping[str, str | int]  # every environment's workspace id (bindings name other workspaces)
+    workspace_ids: Mapping[str, int | float]  # every environment's workspace id (bindings name other workspaces)
     workspace_url: str  # this environment's workspace, as Databricks reports it for a created one
     deployer_application_id: str
     # Every environment's deployer application id: a deploy-model source grants the receiving deployer read access.
