@@ -41,7 +41,7 @@ def test_the_review_names_the_read_path_each_source_opens(deploy_code, example_c
     dev = environment_lines(text, "dev")
     assert dev[1].startswith("staging deployer gains read of retail_dev.ml.inventory_demand "
                              "(deploy-model inventory_demand: dev -> staging)")
-    prod = environment_lines(text, "prod")  # the receiver: only an output of its account stack is new
+    prod = environment_lines(text, "prod")  # the receiver: its stacks are unchanged (the review lists every one)
     assert "`Plan: 0 to add, 0 to change, 0 to destroy.`" in prod[0] and "deployer" not in prod[1]
     grants = text[text.index("### Grant changes"):]
     assert "- prod deployer: + USE_CATALOG" in grants and "- staging deployer: + EXECUTE" in grants
