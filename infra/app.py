@@ -41,6 +41,7 @@ def build_app(config: PlatformConfig, outdir: str | None = None, progress: Progr
             workspace_ids=workspace_ids,
             workspace_url=account.workspace_url,
             deployer_application_id=account.deployer.application_id,
+            deployer_application_ids={name: other.deployer.application_id for name, other in account_stacks.items()},
         )
         stack = EnvironmentStack(app, env, refs)
         stack.add_dependency(account)

@@ -109,7 +109,8 @@ def _swap_in(new: Path, out: Path) -> None:
 
 
 def stack_groups(config: PlatformConfig) -> list[list[str]]:
-    """Environments in groups that share no stack: an environment joins the one whose created workspace it binds."""
+    """Environments in groups that share no stack: an environment joins the one whose created workspace it binds
+    and the one whose deployer it lets copy a deploy-model version."""
     creates = {env.name for env in config.envs() if env.creates_workspace}
     group_of = {env.name: env.name for env in config.envs()}
 
@@ -121,6 +122,9 @@ def stack_groups(config: PlatformConfig) -> list[list[str]]:
     for env in config.envs():
         for other in env.config.read_only_from:
             if other in creates and other in group_of:
+                group_of[root(env.name)] = root(other)
+        for other in env.promotion_targets:  # grants name the receiving deployer, an account stack's output
+            if root(env.name) != root(other):
                 group_of[root(env.name)] = root(other)
     groups: dict[str, list[str]] = {}
     for env in config.envs():

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from infra.config import Environment
+from lakestack.terraform_json import environment_of_stack
 from policies.model import Inventory, Resource, Unresolved, literal
 
 ALL_USERS = frozenset({"account users", "users", "all users"})
@@ -20,6 +21,8 @@ APPLICATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 SERVICE_PRINCIPAL_TYPES = ("databricks_service_principal",)
 GROUP_TYPES = ("databricks_group",)
 USER_TYPES = ("databricks_user",)
+# A plan reads another stack's output through this data source (`...-input-<stack>.outputs.<output>`).
+CROSS_STACK_INPUT = "data.terraform_remote_state.cross-stack-reference-input-"
 
 
 class Kind(StrEnum):
@@ -54,6 +57,7 @@ class Principals:
         self.inventory = inventory
         self.machine_groups = {env.group(role) for role in env.config.deployer.member_of}
         self.role_of_group = {group: role for role, group in env.platform.groups.items()}
+        self.deployer_names = {other.deployer_name: other.name for other in env.platform.envs()}
         self.by_application_id: dict[str, Resource] = {}
         for sp in inventory.of_type(*SERVICE_PRINCIPAL_TYPES):
             application_id = literal(sp.get("application_id"))
@@ -64,6 +68,8 @@ class Principals:
         target = self.inventory.target(value)
         if target is not None:
             return self._of_resource(target, value)
+        if isinstance(value, Unresolved) and (other := self._other_deployer(value)) is not None:
+            return Principal(Kind.SERVICE_PRINCIPAL, self.env.platform.env(other).deployer_name)
         if isinstance(value, Unresolved) or value is None:
             return Principal(Kind.UNKNOWN, str(value))
         text = str(value).strip()
@@ -90,6 +96,33 @@ class Principals:
         name = literal(sp.get("display_name")) or sp.address
         kind = Kind.DEPLOYER if name == self.env.deployer_name else Kind.SERVICE_PRINCIPAL
         return Principal(kind, name)
+
+    def deployer_environment(self, value: Any) -> str | None:
+        """The environment whose deployer `value` names, this one or another, when it can be told.
+
+        Synth: a reference to a service principal of an `<env>-account` stack (the deployer is its only one);
+        plan: a value read from that stack's outputs (the only principal it outputs is the deployer's id);
+        live, or a literal application id: the service principal's display name, when the inventory lists it.
+        """
+        principal = self.classify(value)
+        if principal.kind is Kind.DEPLOYER:
+            return self.env.name
+        if principal.kind is Kind.SERVICE_PRINCIPAL:
+            return self.deployer_names.get(principal.name)
+        return None
+
+    def _other_deployer(self, value: Unresolved) -> str | None:
+        """Another environment whose account stack `value` reads a principal from (its deployer)."""
+        for ref in value.refs:
+            stack = None
+            if ref.address.split(".")[0] in SERVICE_PRINCIPAL_TYPES:
+                stack = ref.stack
+            elif ref.address.startswith(CROSS_STACK_INPUT):  # in a principal position: the deployer's id
+                stack = ref.address.removeprefix(CROSS_STACK_INPUT)
+            environment = environment_of_stack(stack) if stack and stack.endswith("-account") else None
+            if environment in self.env.platform.environments and environment != self.env.name:
+                return environment
+        return None
 
     def is_human_group(self, principal: Principal) -> bool:
         """Groups of people: every group except those the deployer belongs to (its machine groups)."""

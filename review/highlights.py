@@ -7,6 +7,7 @@ downtime, destroys and any change in a prod-tier environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ SECURABLE_KEYS = ("catalog", "schema", "model", "table", "volume", "function", "
                   "external_location", "storage_credential", "share")
 
 TierOf = Callable[[str], str]
+ACCOUNT_DEPLOYER = re.compile(
+    r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-(.+)-account\.outputs\.[^}]*application_id\}$")
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,20 @@ def workspace_label(environment: str, workspace_id: str, names: dict[str, str]) 
     return f"{environment} (created)" if "${" in workspace_id else f"id {workspace_id}"
 
 
+def principal_label(principal: str) -> str:
+    """A deployer read from an account stack's outputs (`${data.terraform_remote_state...-input-prod-account
+    .outputs...application_id}`) reads as `prod deployer`; every other principal as it is written."""
+    match = ACCOUNT_DEPLOYER.match(principal)
+    return f"{match.group(1)} deployer" if match else principal
+
+
 def grant_map(values: dict[str, Any] | None) -> dict[str, set[str]]:
     """Principal -> privileges from a grants resource's `grant` blocks."""
     granted: dict[str, set[str]] = {}
     for block in (values or {}).get("grant") or []:
         if isinstance(block, dict) and block.get("principal") is not None:
-            granted.setdefault(str(block["principal"]), set()).update(block.get("privileges") or [])
+            principal = principal_label(str(block["principal"]))
+            granted.setdefault(principal, set()).update(block.get("privileges") or [])
     return granted
 
 

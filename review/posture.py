@@ -23,6 +23,20 @@ RECLASSIFIED, PROTECTION, ACCESS = "reclassification", "protection removed", "ac
 
 
 @dataclass(frozen=True)
+class ReadPath:
+    """A deploy-model step seen from its source: the receiving deployer reads one registered model here."""
+
+    receiver: str  # the environment whose deployer copies the versions
+    securable: str  # the source registered model's full name
+    model: str
+    step: str  # `staging -> prod`
+
+    def phrase(self, verb: str) -> str:
+        return (f"{self.receiver} deployer {verb} read of {self.securable} "
+                f"(deploy-model {self.model}: {self.step})")
+
+
+@dataclass(frozen=True)
 class Posture:
     """What the review needs to know about one environment, from one config."""
 
@@ -34,6 +48,7 @@ class Posture:
     access: dict[str, str]  # role name -> reader | writer
     groups: dict[str, str]  # role name -> account group
     read_only_from: tuple[str, ...]
+    read_paths: tuple[ReadPath, ...] = ()  # deploy-model steps out of this environment
 
     @property
     def protected(self) -> bool:
@@ -52,6 +67,11 @@ def postures(config: PlatformConfig | None) -> Postures:
             name=env.name, tier=env.tier, catalog=env.catalog, host=env.host.rstrip("/"),
             workspace_id=env.config.workspace.workspace_id, access=dict(env.config.access), groups=dict(config.groups),
             read_only_from=tuple(env.config.read_only_from),
+            read_paths=tuple(
+                ReadPath(receiver=receiver, securable=env.model_full_name(model), model=model.name,
+                         step=f"{env.name} -> {receiver}")
+                for receiver, models in env.promoted_models.items() for model in models
+            ),
         )
     return found
 
@@ -127,7 +147,14 @@ def access_causes(base: Postures, head: Postures) -> dict[str, list[str]]:
             causes.setdefault(name, []).append(text)
         if after.tier != before.tier:
             causes.setdefault(name, []).append(f"tier {before.tier} -> {after.tier}")
-    return causes
+        causes.setdefault(name, []).extend(read_path_causes(before, after))
+    return {name: phrases for name, phrases in causes.items() if phrases}
+
+
+def read_path_causes(before: Posture, after: Posture) -> list[str]:
+    """Which deployer gains or loses read of which source model: the grants a deploy-model strategy implies."""
+    gained = [p.phrase("gains") for p in after.read_paths if p not in before.read_paths]
+    return gained + [p.phrase("loses") for p in before.read_paths if p not in after.read_paths]
 
 
 def protection_risks(base_docs: dict[str, dict[str, Any]], head_docs: dict[str, dict[str, Any]],

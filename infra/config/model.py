@@ -712,12 +712,13 @@ class Environment:
     @property
     def workspace_bindings(self) -> list[tuple[str, str]]:
         """(environment name, binding type) of each workspace bound to an ISOLATED catalog: its own workspace
-        READ_WRITE, each `read_only_from` workspace READ_ONLY. An OPEN catalog has no bindings."""
+        READ_WRITE, each `read_only_from` workspace and each environment that receives a deploy-model version
+        from here READ_ONLY. An OPEN catalog has no bindings."""
         if not self.governed:
             return []
-        return [(self.name, "BINDING_TYPE_READ_WRITE")] + [
-            (other, "BINDING_TYPE_READ_ONLY") for other in self.config.read_only_from
-        ]
+        readers = list(self.config.read_only_from)
+        readers += [target for target in self.promotion_targets if target not in readers]
+        return [(self.name, "BINDING_TYPE_READ_WRITE")] + [(other, "BINDING_TYPE_READ_ONLY") for other in readers]
 
     @property
     def serving_enabled(self) -> bool:
@@ -752,6 +753,26 @@ class Environment:
         """The environment whose registered version this one receives (deploy-model), else None."""
         path = self.platform.promotion_path(model)
         return path[path.index(self.name) - 1] if self.name in path[1:] else None
+
+    def promotion_target(self, model: ModelConfig) -> str | None:
+        """The environment that receives `model`'s registered version from this one (deploy-model), else None."""
+        path = self.platform.promotion_path(model)
+        return path[path.index(self.name) + 1] if self.name in path[:-1] else None
+
+    @property
+    def promoted_models(self) -> dict[str, list[ModelConfig]]:
+        """Receiving environment -> the deploy-model models it copies from this environment's catalog."""
+        found: dict[str, list[ModelConfig]] = {}
+        for model in self.platform.models:
+            target = self.promotion_target(model)
+            if target is not None:
+                found.setdefault(target, []).append(model)
+        return found
+
+    @property
+    def promotion_targets(self) -> list[str]:
+        """Environments whose deployer reads a registered model of this catalog (in config order)."""
+        return [name for name in self.platform.environments if name in self.promoted_models]
 
     @property
     def creates_workspace(self) -> bool:

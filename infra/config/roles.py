@@ -24,6 +24,14 @@ ROLE_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# What a receiving environment's deployer holds in the source environment of a deploy-model step: enough to
+# reach and copy one registered model's versions (`MlflowClient.copy_model_version`), nothing else.
+PROMOTION_READER: dict[str, tuple[str, ...]] = {
+    "catalog": ("USE_CATALOG",),
+    "schema": ("USE_SCHEMA",),
+    "model": ("EXECUTE",),
+}
+
 # Privileges that let a principal change or administer a securable rather than read it.
 ADMIN_PRIVILEGES = ("ALL_PRIVILEGES", "MANAGE")
 

@@ -2,7 +2,9 @@
 
 Staging and prod catalogs are ISOLATED: bound read-write to their own workspace and read-only
 to each workspace in `read_only_from`, which is how data scientists in dev read prod data and
-never write it. Grants are `databricks_grants` (authoritative per securable), so an out-of-band
+never write it. A catalog that is the source of a deploy-model step is also bound read-only to the
+receiving environment's workspace, whose deployer gets USE_CATALOG here and USE_SCHEMA on `ml`.
+Grants are `databricks_grants` (authoritative per securable), so an out-of-band
 grant is removed at the next apply instead of surviving silently.
 
 Everything inside the catalog reaches it through references (`catalog.name`, `schema.name`), so
@@ -13,11 +15,11 @@ catalog. In prod the bindings cannot be destroyed by Terraform at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from infra.cdk import Catalog, Construct, Grants, GrantsGrant, ITerraformDependable, Schema, WorkspaceBinding
 from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
-from infra.config.roles import privileges
+from infra.config.roles import PROMOTION_READER, privileges
 from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 from infra.constructs.references import schema_full_name
@@ -29,18 +31,21 @@ SCHEMA_COMMENTS = {
 }
 
 
-def role_grants(env: Environment, securable: str) -> list[GrantsGrant]:
-    """One grant per group with access in this environment, privileges from its role."""
+def role_grants(env: Environment, securable: str, promotion_readers: Sequence[str] = ()) -> list[GrantsGrant]:
+    """One grant per group with access in this environment, privileges from its role; then one per receiving
+    deployer (`promotion_readers`: application ids) with what a deploy-model copy needs on this securable."""
     return [
         GrantsGrant(principal=env.group(group_role), privileges=list(privileges(access_role, securable)))
         for group_role, access_role in sorted(env.config.access.items())
-    ]
+    ] + [GrantsGrant(principal=reader, privileges=list(PROMOTION_READER[securable])) for reader in promotion_readers]
 
 
 class GovernedCatalog(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, owner: str,
+                 deployer_ids: Mapping[str, str],
                  workspace_ids: Mapping[str, int | float]) -> None:
-        """`workspace_ids` maps environment names to workspace ids (numbers or references)."""
+        """`workspace_ids` maps environment names to workspace ids (numbers or references); `deployer_ids` to
+        deployer application ids (cross-stack references): receiving deployers may use the catalog and `ml`."""
         super().__init__(scope, id_)
         protect = lifecycle(env.protected)
         self.catalog = named(Catalog(
@@ -68,10 +73,12 @@ class GovernedCatalog(Construct):
             ), f"schema_{name}")
             for name, comment in SCHEMA_COMMENTS.items()
         }
-        named(Grants(self, "grants", catalog=self.catalog.name, grant=role_grants(env, "catalog"),
+        readers = [deployer_ids[target] for target in env.promotion_targets]
+        named(Grants(self, "grants", catalog=self.catalog.name, grant=role_grants(env, "catalog", readers),
                      depends_on=own_binding or None), "grants_catalog")
         for name, schema in self.schemas.items():
-            named(Grants(self, f"grants-{name}", schema=schema_full_name(schema), grant=role_grants(env, "schema")),
+            grants = role_grants(env, "schema", readers if name == MODEL_SCHEMA else ())
+            named(Grants(self, f"grants-{name}", schema=schema_full_name(schema), grant=grants),
                   f"grants_schema_{name}")
 
     def _bind(self, env: Environment, workspace_ids: Mapping[str, int | float]) -> list[ITerraformDependable]:

@@ -1,6 +1,7 @@
 """Registered models in `<catalog>.ml`, with role-based grants, and the batch predictions table of each.
 
-Terraform declares the model and who may use it; aliases (`Champion`, `Challenger`) belong to the
+Terraform declares the model and who may use it (under deploy-model, the next environment's deployer
+may EXECUTE it: read and copy its versions); aliases (`Champion`, `Challenger`) belong to the
 deployment task and are never set here, so promotion never shows up as Terraform drift. The batch
 predictions table is lakestack's own output, declared with the columns the batch inference job writes
 (`infra.config.data.batch_prediction_columns`); people reach it through the `ml` schema's grants, so
@@ -20,8 +21,9 @@ from infra.constructs.references import object_full_name
 
 class GovernedModel(Construct):
     def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 schema: Schema, warehouse_id: str) -> None:
-        """`schema`: the models' schema of this stack, reached through references (created first, destroyed last)."""
+                 schema: Schema, warehouse_id: str, reader: str | None = None) -> None:
+        """`schema`: the models' schema of this stack, reached through references (created first, destroyed last).
+        `reader`: the application id of the deployer that receives this model's versions (deploy-model), if any."""
         super().__init__(scope, id_)
         self.model = named(RegisteredModel(
             self, "model",
@@ -33,7 +35,8 @@ class GovernedModel(Construct):
             lifecycle=lifecycle(env.protected),
         ), f"model_{model.name}")
         named(Grants(
-            self, "grants", model=object_full_name(self.model), grant=role_grants(env, "model"),
+            self, "grants", model=object_full_name(self.model),
+            grant=role_grants(env, "model", [reader] if reader else []),
         ), f"grants_model_{model.name}")
         self.batch_predictions = named(SqlTable(
             self, "batch_predictions",

@@ -21,7 +21,7 @@ from infra.cdk import (
     TerraformOutput,
     TerraformStack,
 )
-from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
+from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment, ModelConfig
 from infra.constructs.feature_monitor import FeatureMonitor
 from infra.constructs.governed_catalog import GovernedCatalog
 from infra.constructs.inference_monitor import InferenceMonitor
@@ -38,6 +38,8 @@ class AccountRefs:
     workspace_ids: Mapping[str, int | float]  # every environment's workspace id (bindings name other workspaces)
     workspace_url: str  # this environment's workspace, as Databricks reports it for a created one
     deployer_application_id: str
+    # Every environment's deployer application id: a deploy-model source grants the receiving deployer read access.
+    deployer_application_ids: Mapping[str, str]
 
 
 class EnvironmentStack(TerraformStack):
@@ -47,11 +49,13 @@ class EnvironmentStack(TerraformStack):
         configure_backend(self, env.config.backend, env.name)
         DatabricksProvider(self, "databricks", host=refs.workspace_url)
         deployer_id = refs.deployer_application_id
-        self.catalog = GovernedCatalog(self, "catalog", env=env, owner=deployer_id, workspace_ids=refs.workspace_ids)
+        self.catalog = GovernedCatalog(self, "catalog", env=env, owner=deployer_id, workspace_ids=refs.workspace_ids,
+                                       deployer_ids=refs.deployer_application_ids)
         schemas = self.catalog.schemas
         models = {
             model.name: GovernedModel(self, f"model-{model.name}", env=env, model=model, owner=deployer_id,
-                                      schema=schemas[MODEL_SCHEMA], warehouse_id=self._warehouse_id(env)).model
+                                      schema=schemas[MODEL_SCHEMA], warehouse_id=self._warehouse_id(env),
+                                      reader=self._reader(env, model, refs)).model
             for model in env.platform.models
         }
         for model in env.served_models:
@@ -70,6 +74,12 @@ class EnvironmentStack(TerraformStack):
         if self._declared_warehouse is None:
             self._declared_warehouse = self._warehouse(env)
         return self._declared_warehouse.id
+
+    @staticmethod
+    def _reader(env: Environment, model: ModelConfig, refs: AccountRefs) -> str | None:
+        """The deployer that copies `model`'s versions out of this environment (deploy-model), if any."""
+        target = env.promotion_target(model)
+        return refs.deployer_application_ids[target] if target is not None else None
 
     def _monitoring(self, env: Environment, deployer_id: str) -> None:
         warehouse_id = self._warehouse_id(env)

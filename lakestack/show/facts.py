@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.config.model import Environment, FeatureTableConfig, ModelConfig, PlatformConfig
-from infra.config.roles import privileges
+from infra.config.roles import PROMOTION_READER, privileges
 
 SECURABLES = ("catalog", "schema", "model")
 BINDING_NAMES = {"BINDING_TYPE_READ_WRITE": "READ_WRITE", "BINDING_TYPE_READ_ONLY": "READ_ONLY"}
@@ -52,6 +52,7 @@ def environment_facts(env: Environment) -> dict[str, Any]:
         ],
         "access": [_group_access(env, role, access) for role, access in sorted(env.config.access.items())],
         "deployer": _deployer(env),
+        "read_paths": _read_paths(env),
         "workspace_groups": [{"role": role, "group": env.group(role), "permission": WORKSPACE_PERMISSION}
                              for role in env.workspace_roles],
         "serving": [_serving(env, model) for model in env.served_models],
@@ -60,6 +61,16 @@ def environment_facts(env: Environment) -> dict[str, Any]:
         "jobs": _jobs(env),
         "notifications": env.notification_emails,
     }
+
+
+def _read_paths(env: Environment) -> list[dict[str, Any]]:
+    """Deploy-model steps out of this environment: which deployer may read which registered model here."""
+    return [
+        {"deployer": env.platform.env(receiver).deployer_name, "environment": receiver,
+         "model": env.model_full_name(model), "step": f"{env.name} -> {receiver}",
+         "privileges": {securable: list(privileges) for securable, privileges in PROMOTION_READER.items()}}
+        for receiver, models in env.promoted_models.items() for model in models
+    ]
 
 
 def _workspace(env: Environment) -> dict[str, Any]:

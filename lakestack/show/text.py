@@ -48,6 +48,9 @@ def _environment(env: dict[str, Any], paint: Painter) -> list[str]:
     lines += _row("bindings", _bindings(env))
     lines += _access(env, paint)
     lines += _deployer(env["deployer"])
+    for path in env["read_paths"]:
+        lines += _row("read path", f"{path['deployer']} reads {path['model']} (deploy-model {path['step']}): "
+                      "USE_CATALOG, USE_SCHEMA on ml, EXECUTE on the model")
     lines += _row("workspace", "groups assigned as USER: "
                   + (", ".join(g["group"] for g in env["workspace_groups"]) or "none"))
     lines += _serving(env, paint)

@@ -105,10 +105,14 @@ def copy_version(source_ctx: TaskContext, target_ctx: TaskContext, version: str)
         return existing, False
     original = registry.require_version(source_ctx.client, source, version)
     copy = client.copy_model_version(src_model_uri=f"models:/{source}/{version}", dst_name=target)
-    tags = {key: value for key, value in (original.tags or {}).items() if key.startswith(LINEAGE_PREFIX)}
+    tags = {key: value for key, value in (original.tags or {}).items()
+            if key.startswith(LINEAGE_PREFIX) and key != DECISION_TAG}
     tags |= {SOURCE_TAG: f"{source}/{version}", SOURCE_RUN_TAG: str(original.run_id or "")}
     for key, value in tags.items():
         client.set_model_version_tag(target, str(copy.version), key, value)
+    if DECISION_TAG in (copy.tags or {}):
+        # MLflow copies every tag; the source's decision is not the target's (staging's copy moves on undecided).
+        client.delete_model_version_tag(target, str(copy.version), DECISION_TAG)
     return client.get_model_version(target, str(copy.version)), True
 
 

@@ -11,6 +11,7 @@ from policies.rules import (
     serving,
     stack_boundaries,
     state,
+    tier_boundaries,
     unity_catalog,
 )
 from policies.rules.base import AnyRule, DriftRule, Rule, Scope, Severity
@@ -18,6 +19,7 @@ from policies.rules.base import AnyRule, DriftRule, Rule, Scope, Severity
 CHECK_RULES: tuple[Rule, ...] = (
     *unity_catalog.RULES,
     *isolation.RULES,
+    *tier_boundaries.RULES,
     *protection.RULES,
     *serving.RULES,
     *monitoring.RULES,

@@ -57,8 +57,10 @@ def test_the_account_stack_holds_only_account_level_objects_through_the_account_
 
 def test_the_account_stack_is_applied_first(example_synth_dir):
     manifest = json.loads((example_synth_dir / "manifest.json").read_text())
+    # A deploy-model source also reads the receiving deployer's id from that environment's account stack.
+    receiving = {"dev": ["staging-account"], "staging": ["prod-account"], "prod": []}
     for env in ENVS:
-        assert manifest["stacks"][env]["dependencies"] == [f"{env}-account"]
+        assert manifest["stacks"][env]["dependencies"] == [f"{env}-account", *receiving[env]]
         assert manifest["stacks"][f"{env}-account"]["dependencies"] == []
 
 

@@ -96,8 +96,18 @@ def test_unwritable_parent_is_one_line(tmp_path, capsys):
 
 def test_groups_keep_an_environment_with_the_created_workspace_it_binds(tmp_path):
     data = example_data()
+    for model in data["models"]:
+        model.pop("deployment", None)
     assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging"], ["prod"]]
     data["environments"]["prod"]["read_only_from"] = ["dev", "staging"]  # staging's workspace is created
+    assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging", "prod"]]
+
+
+def test_groups_keep_a_deploy_model_source_with_the_environment_it_grants(tmp_path):
+    """A deploy-model source grants the receiving deployer, an output of that environment's account stack."""
+    data = example_data()
+    assert stack_groups(config_from_data(tmp_path, data)) == [["dev", "staging", "prod"]]
+    data["models"][2]["deployment"] = {"strategy": "deploy-model", "path": ["staging", "prod"]}
     assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging", "prod"]]
 
 

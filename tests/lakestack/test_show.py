@@ -29,19 +29,39 @@ def facts(example_config):
     return {env["name"]: env for env in platform_facts(example_config)["environments"]}
 
 
+def group_grants(stack, grants_name):
+    """Groups only: deployers' read paths are test_read_paths_agree_with_the_synth's."""
+    return {g["principal"]: g["privileges"] for g in resources(stack, "databricks_grants")[grants_name]["grant"]
+            if not g["principal"].startswith("${")}
+
+
+GRANTS_OF = {"catalog": "grants_catalog", "schema": "grants_schema_ml"}
+
+
 def test_group_grants_agree_with_the_synth(facts, example_synth_dir):
     stacks = load_stacks(example_synth_dir)
     for name, env in facts.items():
-        declared = {g["principal"]: g["privileges"] for g in resources(stacks[name], "databricks_grants")
-                    ["grants_catalog"]["grant"]}
+        declared = group_grants(stacks[name], "grants_catalog")
         shown = {g["group"]: g["privileges"]["catalog"] for g in env["access"]}
         assert shown == declared, name
-        schema = {g["principal"]: g["privileges"] for g in resources(stacks[name], "databricks_grants")
-                  ["grants_schema_ml"]["grant"]}
+        schema = group_grants(stacks[name], "grants_schema_ml")
         assert {g["group"]: g["privileges"]["schema"] for g in env["access"]} == schema
-        model = {g["principal"]: g["privileges"] for g in resources(stacks[name], "databricks_grants")
-                 ["grants_model_product_recommender"]["grant"]}
+        model = group_grants(stacks[name], "grants_model_product_recommender")
         assert {g["group"]: g["privileges"]["model"] for g in env["access"]} == model
+
+
+def test_read_paths_agree_with_the_synth(facts, example_synth_dir):
+    """The deployer grants a deploy-model source declares are the read paths show lists (and only those)."""
+    stacks = load_stacks(example_synth_dir)
+    for name, env in facts.items():
+        declared = {(g["principal"].split("-input-")[1].split("-account.")[0], grant_name, tuple(g["privileges"]))
+                    for grant_name, body in resources(stacks[name], "databricks_grants").items()
+                    for g in body["grant"] if g["principal"].startswith("${")}
+        shown = {(p["environment"], GRANTS_OF.get(securable, f"grants_model_{p['model'].rsplit('.', 1)[1]}"),
+                  tuple(privileges)) for p in env["read_paths"] for securable, privileges in p["privileges"].items()}
+        assert shown == declared, name
+    assert [p["deployer"] for p in facts["staging"]["read_paths"]] == ["retail-ml-prod-deployer"]
+    assert facts["prod"]["read_paths"] == []
 
 
 def test_catalog_isolation_and_bindings_agree_with_the_synth(facts, example_config, example_synth_dir):

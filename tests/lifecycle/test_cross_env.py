@@ -56,6 +56,16 @@ def test_a_copy_keeps_its_lineage_and_becomes_the_targets_champion(config: Platf
     assert registry.aliases(source.client, source.model_name) == {}  # the source's aliases are its own
 
 
+def test_a_version_the_source_itself_received_is_decided_again_in_the_target(config: PlatformConfig) -> None:
+    """dev -> staging -> prod: staging's copy carries staging's decision; prod still validates it."""
+    source = TaskContext.resolve(config, ENV, MODEL)
+    source.client.set_model_version_tag(source.model_name, STRONG, DECISION_TAG, "promoted")
+    result = promote_across(config, MODEL, ENV, TARGET, version=STRONG)
+    assert result.promotion is not None and result.decision == "promoted"
+    ctx = target(config)
+    assert registry.aliases(ctx.client, ctx.model_name) == {"Champion": result.target_version}
+
+
 def test_the_sources_champion_is_the_default_candidate(config: PlatformConfig) -> None:
     promote(TaskContext.resolve(config, ENV, MODEL), STRONG)
     result = promote_across(config, MODEL, ENV, TARGET)

@@ -107,7 +107,7 @@ def test_bindings_changed_by_hand(workspace: Workspace, example_config: Platform
     workspace.uc.bindings["retail_prod"] = [{"workspace_id": PROD_WORKSPACE, "binding_type": "BINDING_TYPE_READ_WRITE"},
                                             {"workspace_id": 1001, "binding_type": "BINDING_TYPE_READ_WRITE"}]
     report = workspace.audit(example_config)
-    assert rules_of(report) == {("LS-UC-006", "live"), ("LS-DRIFT-002", "live")}
+    assert rules_of(report) == {("LS-UC-006", "live"), ("LS-UC-007", "live"), ("LS-DRIFT-002", "live")}
     messages = [f.message for f in report.findings if f.rule_id == "LS-DRIFT-002"]
     assert any("lacks its declared BINDING_TYPE_READ_ONLY binding to the workspace of 'dev'" in m for m in messages)
     assert any("is bound BINDING_TYPE_READ_WRITE to workspace 'dev' live" in m for m in messages)

@@ -39,6 +39,7 @@ class Case:
     resource: str
     mutate: Mutation
     in_plan: bool = True  # the plan carries what the rule reads (lifecycle blocks are synth-only)
+    also: tuple[str, ...] = ()  # other rules the same change breaks
 
 
 def grant_to(securable_grants: str, principal: str, *privs: str) -> Mutation:
@@ -101,7 +102,11 @@ CASES = [
     Case("read-only-binding-missing-prod", "LS-UC-006", "prod", "databricks_catalog.catalog",
          remove("databricks_workspace_binding", "binding_read_only_dev")),
     Case("dev-bound-read-write-prod", "LS-UC-006", "prod", "databricks_workspace_binding.binding_read_only_dev",
-         set_attr("databricks_workspace_binding", "binding_read_only_dev", "binding_type", "BINDING_TYPE_READ_WRITE")),
+         set_attr("databricks_workspace_binding", "binding_read_only_dev", "binding_type", "BINDING_TYPE_READ_WRITE"),
+         also=("LS-UC-007",)),
+    Case("dev-workspace-writes-staging", "LS-UC-007", "staging", "databricks_workspace_binding.binding_read_only_dev",
+         set_attr("databricks_workspace_binding", "binding_read_only_dev", "binding_type", "BINDING_TYPE_READ_WRITE"),
+         also=("LS-UC-006",)),
     Case("own-binding-missing-staging", "LS-UC-006", "staging", "databricks_catalog.catalog",
          remove("databricks_workspace_binding", "binding_read_write_staging"), in_plan=False),
     Case("force-destroy-prod", "LS-PROT-001", "prod", "databricks_schema.schema_ml",
@@ -210,7 +215,7 @@ def test_violation_in_synth(tmp_path: Path, example_config: PlatformConfig, case
     case.mutate(stack, example_config)
     findings = audit_synth(tmp_path, example_config, case.env, stack).findings
     assert {(f.rule_id, f.environment, f.resource) for f in findings} >= {(case.rule, case.env, case.resource)}
-    assert {f.rule_id for f in findings} <= {case.rule, "LS-UC-001", "LS-UC-003"}  # admin grants break both
+    assert {f.rule_id for f in findings} <= {case.rule, *case.also, "LS-UC-001", "LS-UC-003"}  # admin grants: both
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.in_plan], ids=[c.name for c in CASES if c.in_plan])

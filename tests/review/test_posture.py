@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from review.highlights import HIGH
-from review.posture import posture_risks, postures, protection_risks, tier_judge
+from review.posture import access_causes, posture_risks, postures, protection_risks, tier_judge
 from tests.configs import config_from_data, example_data
 from tests.review.conftest import registered_model, stack_doc
 
@@ -51,3 +51,47 @@ def test_losing_prevent_destroy_is_a_risk_of_its_own():
     assert (risk.level, risk.category, risk.address) == (HIGH, "protection removed", "databricks_registered_model.m")
     assert protection_risks({"prod": protected}, {"prod": protected}, lambda env: env) == []
     assert protection_risks({"prod": protected}, {}, lambda env: env) == []  # a destroy: the data-loss risk says it
+
+
+def without_deploy_model(tmp_path, name):
+    data = example_data()
+    for model in data["models"]:
+        model.pop("deployment", None)
+    return config_from_data(tmp_path, data, name)
+
+
+def test_choosing_deploy_model_names_each_read_path_it_opens(tmp_path, example_config):
+    base = without_deploy_model(tmp_path, "base.yaml")
+    causes = access_causes(postures(base), postures(example_config))
+    assert causes == {
+        "dev": ["staging deployer gains read of retail_dev.ml.inventory_demand "
+                "(deploy-model inventory_demand: dev -> staging)"],
+        "staging": ["prod deployer gains read of retail_staging.ml.inventory_demand "
+                    "(deploy-model inventory_demand: staging -> prod)"],
+    }
+
+
+def test_going_back_to_deploy_code_names_the_read_paths_it_closes(tmp_path, example_config):
+    head = without_deploy_model(tmp_path, "head.yaml")
+    causes = access_causes(postures(example_config), postures(head))
+    assert causes["staging"] == ["prod deployer loses read of retail_staging.ml.inventory_demand "
+                                 "(deploy-model inventory_demand: staging -> prod)"]
+    assert set(causes) == {"dev", "staging"}
+
+
+def test_a_changed_path_moves_the_read_path(tmp_path, example_config):
+    data = example_data()
+    data["models"][2]["deployment"] = {"strategy": "deploy-model", "path": ["dev", "prod"]}
+    causes = access_causes(postures(example_config), postures(config_from_data(tmp_path, data)))
+    assert causes == {
+        "dev": ["prod deployer gains read of retail_dev.ml.inventory_demand "
+                "(deploy-model inventory_demand: dev -> prod)",
+                "staging deployer loses read of retail_dev.ml.inventory_demand "
+                "(deploy-model inventory_demand: dev -> staging)"],
+        "staging": ["prod deployer loses read of retail_staging.ml.inventory_demand "
+                    "(deploy-model inventory_demand: staging -> prod)"],
+    }
+
+
+def test_an_unchanged_strategy_adds_no_cause(example_config):
+    assert access_causes(postures(example_config), postures(example_config)) == {}
