@@ -20,6 +20,7 @@ from lifecycle.context import TaskContext
 from lifecycle.deployment import registry
 from lifecycle.deployment.cross_env import DECISION_TAG, SOURCE_RUN_TAG, SOURCE_TAG, promote_across
 from lifecycle.deployment.promote import promote
+from lifecycle.examples.seed import seed_model_tables
 from tests.lifecycle.conftest import ENV, MODEL, STALE, STRONG, WEAK, model_entry, write_config
 
 TARGET = "prod"
@@ -29,8 +30,14 @@ def deploy_model(raw: dict[str, Any]) -> None:
     model_entry(raw)["deployment"] = {"strategy": "deploy-model", "train_in": ENV, "path": [ENV, TARGET]}
 
 
+@pytest.fixture(scope="module")
+def target_tables(spark: Any, example_config: PlatformConfig) -> None:
+    """The target's own data: a copy is validated on the receiving environment's evaluation data."""
+    seed_model_tables(spark, example_config.env(TARGET), example_config.model(MODEL))
+
+
 @pytest.fixture
-def config_file(tmp_path: Path, store_uri: str) -> Path:
+def config_file(tmp_path: Path, store_uri: str, target_tables: None) -> Path:
     return write_config(tmp_path, deploy_model)
 
 

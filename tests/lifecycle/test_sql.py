@@ -13,6 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from infra.config import Environment, ModelConfig, PlatformConfig
+from infra.config.model import ALERT_DELAY_MINUTES
 from infra.config.tables import (
     RECORD_INDEX_COL,
     REQUEST_ID_COL,
@@ -133,7 +134,8 @@ def test_the_alert_and_the_job_decide_from_the_same_query(example_config: Platfo
         monitor = resources(stack, "databricks_quality_monitor")[f"monitor_{model.name}"]
         refresh = monitor["schedule"][0]["quartz_cron_expression"].split()
         checked = alert["schedule"]["quartz_cron_schedule"].split()
-        assert (int(checked[2]) * 60 + int(checked[1])) - (int(refresh[2]) * 60 + int(refresh[1])) == 30
+        delay = (int(checked[2]) * 60 + int(checked[1])) - (int(refresh[2]) * 60 + int(refresh[1]))
+        assert delay == ALERT_DELAY_MINUTES  # after the refresh whose metrics it reads
 
 
 @pytest.mark.parametrize("env_name", ["staging", "prod"])
