@@ -69,11 +69,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "and a sqlite MLflow store (in --workdir); no Databricks account is needed.",
         epilog="examples:\n"
                "  lakestack demo                                       # the first served model of the example\n"
-               "  lakestack demo --model price_elasticity --env staging",
+               "  lakestack demo --model price_elasticity --env staging\n"
+               "  lakestack demo --deploy-model                        # inventory_demand: dev -> staging -> prod",
     )
     add_config_option(demo)
     demo.add_argument("--env", metavar="ENV", help="environment (default: the first that serves the model)")
     demo.add_argument("--model", metavar="NAME", help="model (default: the first in the config)")
+    demo.add_argument("--deploy-model", action="store_true",
+                      help="instead: the deploy-model path of a deploy-model model (default: the first one), trained "
+                           "in the first environment of its path and promoted step by step (dev -> staging -> prod)")
     demo.add_argument("--workdir", type=Path, metavar="DIR",
                       help="store directory (MLflow store, Spark warehouse), recreated (default: .lakestack/demo)")
     demo.set_defaults(handler=_demo)
@@ -112,7 +116,12 @@ def _rollback(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     require_extra("lifecycle", "demo")
-    from lifecycle.commands.demo import DEFAULT_WORKDIR, run_demo
+    from lifecycle.commands.demo import DEFAULT_WORKDIR, fresh_workdir, run_demo
 
+    if args.deploy_model:
+        from lifecycle.commands.demo_promotion import run_promotion_demo
+
+        run_promotion_demo(config_from(args), args.model, fresh_workdir(args.workdir or DEFAULT_WORKDIR))
+        return 0
     run_demo(config_from(args), args.env, args.model, args.workdir or DEFAULT_WORKDIR)
     return 0

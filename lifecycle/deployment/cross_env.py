@@ -118,11 +118,12 @@ def copy_version(source_ctx: TaskContext, target_ctx: TaskContext, version: str)
 
 def promote_across(config: PlatformConfig, model_name: str, source_env: str, target_env: str, *,
                    version: str | None = None, mode: str | None = None, connect: Connect = workspace_client,
-                   serving_timeout: timedelta | None = None) -> CrossPromotion:
+                   serving_timeout: timedelta | None = None, tracking_uri: str | None = None,
+                   registry_uri: str | None = None) -> CrossPromotion:
     """One step of the path: copy `version` (default: the source's champion), validate and deploy in the target."""
     check_step(config, model_name, source_env, target_env)
-    source_ctx = TaskContext.resolve(config, source_env, model_name)
-    target_ctx = TaskContext.resolve(config, target_env, model_name)
+    source_ctx = TaskContext.resolve(config, source_env, model_name, tracking_uri, registry_uri)
+    target_ctx = TaskContext.resolve(config, target_env, model_name, tracking_uri, registry_uri)
     chosen = version or registry.alias_version(source_ctx.client, source_ctx.model_name, registry.CHAMPION)
     if chosen is None:
         raise InputError(f"{source_ctx.model_name} has no {registry.CHAMPION} to promote",

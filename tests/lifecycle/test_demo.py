@@ -71,3 +71,26 @@ def test_demo_refuses_to_wipe_a_foreign_directory(tmp_path: Path, capsys: pytest
     assert main(["demo", "--config", str(EXAMPLE_CONFIG), "--workdir", str(tmp_path)]) == 2
     assert "is not a demo directory" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def promotion_catalogs(raw: dict[str, Any]) -> None:
+    for env in raw["environments"].values():
+        env["catalog"] = f"promo_{env['catalog']}"
+
+
+def test_the_deploy_model_demo_moves_one_version_from_dev_to_prod(tmp_path: Path, spark: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """inventory_demand is trained once in dev; staging and prod each receive and validate a copy."""
+    from lifecycle.commands.demo_promotion import run_promotion_demo
+
+    for name in DATABRICKS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    config = load_config(write_config(tmp_path, promotion_catalogs))
+    lines: list[str] = []
+    lineage = run_promotion_demo(config, None, tmp_path / "store", out=lines.append)
+    assert lineage.startswith(
+        "promo_retail_prod.ml.inventory_demand v1 <- promo_retail_staging.ml.inventory_demand/1 <- ")
+    assert lineage.endswith("promo_retail_dev.ml.inventory_demand_training@0")
+    text = "\n".join(lines)
+    assert "promo_retail_dev.ml.inventory_demand v1 -> promo_retail_staging.ml.inventory_demand v1 (copied)" in text
+    assert text.count("promoted: ") == 3  # dev's champion, then each receiving environment's own decision
