@@ -8,6 +8,7 @@ versions and judges them against its own champion.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,15 @@ def deploy_model(raw: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def target_tables(spark: Any, example_config: PlatformConfig) -> None:
-    """The target's own data: a copy is validated on the receiving environment's evaluation data."""
-    seed_model_tables(spark, example_config.env(TARGET), example_config.model(MODEL))
+def target_tables(spark: Any, example_config: PlatformConfig) -> Iterator[None]:
+    """The target's own data: a copy is validated on the receiving environment's evaluation data.
+
+    Dropped afterwards: the session's catalog is shared, and other tests rely on prod having no tables.
+    """
+    seeded = seed_model_tables(spark, example_config.env(TARGET), example_config.model(MODEL))
+    yield
+    for table in seeded.versions:
+        spark.sql(f"DROP TABLE IF EXISTS {table}")
 
 
 @pytest.fixture

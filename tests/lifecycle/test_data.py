@@ -82,7 +82,7 @@ def test_a_missing_table_is_bad_input(ctx: TaskContext, spark: Any) -> None:
 
 
 PRODUCTION = ("lifecycle", "bootstrap", "infra", "lakestack")
-SEEDING_ONLY = ("lifecycle/examples", "lifecycle/commands/demo.py")
+SEEDING_ONLY = ("lifecycle/examples", "lifecycle/commands/demo.py", "lifecycle/commands/demo_promotion.py")
 
 
 def _imports(path: Path) -> set[str]:
