@@ -122,9 +122,9 @@ def run_monitor(ctx: TaskContext, *, spark: Any, connect: Connect = workspace_cl
     decision = drift.check(model, spark.sql(sql.decision_query_sql(env, model)).toPandas())
     lines.append(f"drift check: {'retrain' if decision.retrain else 'no retraining'}: {decision.reason}")
     if decision.retrain and not env.trains(model):
-        source = env.platform.promotion_path(model)[0]
-        lines.append(f"deploy-model: {model.name} is trained in {source}; retrain there, then promote the new "
-                     f"version along {' -> '.join(env.platform.promotion_path(model))}")
+        path = env.platform.promotion_path(model)
+        lines.append(f"deploy-model: {model.name} is trained in {path[0]}; retrain there, then promote the new "
+                     f"version along {' -> '.join(path)}")
     elif decision.retrain:
         job = env.job_name(model, "training")
         if workspace is None:

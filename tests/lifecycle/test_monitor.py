@@ -104,3 +104,16 @@ def test_missing_training_job_is_reported(monitored: tuple[TaskContext, Monitori
     jobs.jobs.clear()
     with pytest.raises(InputError, match="training job 'retail-ml-prod-product_recommender-training' not found"):
         run_monitor(ctx, spark=spark_for(ctx, True, True), connect=lambda _env: fake_databricks.client())
+
+
+def test_a_received_model_is_retrained_where_it_trains(example_config: PlatformConfig,
+                                                       fake_databricks: FakeDatabricks) -> None:
+    """inventory_demand is deploy-model (trained in dev): drift in prod names the path and starts no job."""
+    ctx = TaskContext.resolve(example_config, "prod", "inventory_demand", tracking_uri="sqlite:///unused.db")
+    jobs = install_jobs_api(fake_databricks)
+    state = install_monitoring_api(fake_databricks, jobs)
+    decision, lines = run_monitor(ctx, spark=spark_for(ctx, True, True, True),
+                                  connect=lambda _env: fake_databricks.client())
+    assert decision.retrain and state.runs == []
+    assert lines[-1] == ("deploy-model: inventory_demand is trained in dev; retrain there, then promote the new "
+                         "version along dev -> staging -> prod")
