@@ -19,8 +19,9 @@ from infra.constructs.naming import named
 CDK = Path(__file__).resolve().parents[2] / "infra" / "cdk.py"
 
 
-def test_named_keeps_the_element_type_and_sets_the_terraform_name() -> None:
-    stack = TerraformStack(App(), "typing")
+def test_named_keeps_the_element_type_and_sets_the_terraform_name(tmp_path: Path) -> None:
+    # An App writes to its outdir (default: ./cdktf.out); keep it out of the working directory.
+    stack = TerraformStack(App(outdir=str(tmp_path)), "typing")
     catalog = named(Catalog(stack, "catalog-id", name="retail_dev"), "catalog main")
     model = named(RegisteredModel(stack, "model-id", name="m", catalog_name=catalog.name, schema_name="ml"),
                   "model")
