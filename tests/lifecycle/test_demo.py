@@ -94,3 +94,10 @@ def test_the_deploy_model_demo_moves_one_version_from_dev_to_prod(tmp_path: Path
     text = "\n".join(lines)
     assert "promo_retail_dev.ml.inventory_demand v1 -> promo_retail_staging.ml.inventory_demand v1 (copied)" in text
     assert text.count("promoted: ") == 3  # dev's champion, then each receiving environment's own decision
+
+
+def test_the_deploy_model_demo_refuses_a_deploy_code_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--deploy-model", "--model", "product_recommender", "--config", str(EXAMPLE_CONFIG),
+                 "--workdir", str(tmp_path / "demo")])
+    err = capsys.readouterr().err
+    assert code == 2 and "model 'product_recommender' uses strategy deploy-code" in err and "Traceback" not in err
