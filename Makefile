@@ -9,13 +9,15 @@ CDKTN_VENV := .venv-cdktn
 PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on --no-compile
 SOURCES := infra lakestack policies review bootstrap lifecycle bench
 # Bytecode is compiled once at install, on every core, so no command pays for it (not even under
-# PYTHONDONTWRITEBYTECODE=1). The provider bindings' ~250 submodules are skipped: importing infra.cdk
-# compiles the few the stacks use (docs/benchmark.md).
+# PYTHONDONTWRITEBYTECODE=1), at both optimization levels: parallel synth workers run with
+# PYTHONOPTIMIZE=1 (infra/synth.py). The provider bindings' ~250 submodules are skipped: importing
+# infra.cdk compiles the few the stacks use (docs/benchmark.md).
 PROVIDERS := /(cdktf_cdktf_provider_databricks|cdktn_provider_databricks)/
 define compile
 	@echo "==> compiling bytecode ($(1))"
-	$(1)/bin/python -m compileall -q -j 0 -x '$(PROVIDERS)' $(SOURCES) tests $$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+	$(1)/bin/python -m compileall -q -j 0 -o 0 -o 1 -x '$(PROVIDERS)' $(SOURCES) tests $$($(1)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 	env -u PYTHONDONTWRITEBYTECODE $(1)/bin/python -c 'import infra.cdk'
+	env -u PYTHONDONTWRITEBYTECODE $(1)/bin/python -O -c 'import infra.cdk'
 endef
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1

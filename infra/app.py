@@ -8,13 +8,17 @@ from infra.cdk import App, Token
 from infra.config.model import PlatformConfig
 from infra.stacks.account import AccountStack
 from infra.stacks.environment import AccountRefs, EnvironmentStack
+from infra.stacks.names import account_stack_name
 from lakestack.progress import Progress, no_progress
 
 
 def build_app(config: PlatformConfig, outdir: str | None = None, progress: Progress = no_progress,
               environments: Collection[str] | None = None) -> App:
     """`progress` hears of each stack as it is built (`[2/6] built stack staging-account`); `environments`:
-    build only these (a group that shares no stack with the others, see `infra.synth`)."""
+    build only these. An environment's stack reads other environments from their account stacks' outputs
+    (`PeerAccounts`), never their stack objects, so any subset synthesizes the same JSON for its stacks
+    (`infra.synth` builds one environment per process). Its manifest entry also depends on those account
+    stacks, so `cdktf deploy` applies them first; a subset builds them for that alone (not to be written)."""
     app = App(outdir=outdir, stack_traces=False) if outdir else App(stack_traces=False)
     envs = [env for env in config.envs() if environments is None or env.name in environments]
     total = 2 * len(envs)
@@ -23,27 +27,23 @@ def build_app(config: PlatformConfig, outdir: str | None = None, progress: Progr
     def done(name: str) -> None:
         progress(f"[{next(built)}/{total}] built stack {name}")
 
-    account_stacks = {}
+    accounts: dict[str, AccountStack] = {}
     for env in envs:
-        account_stacks[env.name] = AccountStack(app, env)
-        done(f"{env.name}-account")
-    workspace_ids: dict[str, int | float] = {}
-    for env in config.envs():
-        account = account_stacks.get(env.name)
-        if account is not None:
-            workspace_ids[env.name] = (Token.as_number(account.workspace_id) if account.workspace is not None
-                                       else account.workspace_id)
-        elif env.config.workspace.workspace_id is not None:  # another group's existing workspace: a literal id
-            workspace_ids[env.name] = env.config.workspace.workspace_id
+        accounts[env.name] = AccountStack(app, env)
+        done(account_stack_name(env))
     for env in envs:
-        account = account_stacks[env.name]
+        account = accounts[env.name]
+        created = account.workspace is not None
         refs = AccountRefs(
-            workspace_ids=workspace_ids,
+            workspace_id=Token.as_number(account.workspace_id) if created else account.workspace_id,
             workspace_url=account.workspace_url,
             deployer_application_id=account.deployer.application_id,
-            deployer_application_ids={name: other.deployer.application_id for name, other in account_stacks.items()},
         )
         stack = EnvironmentStack(app, env, refs)
         stack.add_dependency(account)
+        for peer in stack.peers.read:
+            if peer not in accounts:
+                accounts[peer] = AccountStack(app, config.env(peer))
+            stack.add_dependency(accounts[peer])
         done(env.name)
     return app

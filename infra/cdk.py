@@ -52,6 +52,11 @@ if TYPE_CHECKING:
     from cdktf import (
         App,
         AzurermBackend,
+        DataTerraformRemoteState,
+        DataTerraformRemoteStateAzurerm,
+        DataTerraformRemoteStateGcs,
+        DataTerraformRemoteStateLocal,
+        DataTerraformRemoteStateS3,
         GcsBackend,
         ITerraformDependable,
         LocalBackend,
@@ -61,6 +66,7 @@ if TYPE_CHECKING:
         TerraformElement,
         TerraformOutput,
         TerraformProvider,
+        TerraformRemoteState,
         TerraformResource,
         TerraformResourceLifecycle,
         TerraformStack,
@@ -124,6 +130,11 @@ else:
 
     App = _core.App
     AzurermBackend = _core.AzurermBackend
+    DataTerraformRemoteState = _core.DataTerraformRemoteState
+    DataTerraformRemoteStateAzurerm = _core.DataTerraformRemoteStateAzurerm
+    DataTerraformRemoteStateGcs = _core.DataTerraformRemoteStateGcs
+    DataTerraformRemoteStateLocal = _core.DataTerraformRemoteStateLocal
+    DataTerraformRemoteStateS3 = _core.DataTerraformRemoteStateS3
     GcsBackend = _core.GcsBackend
     ITerraformDependable = _core.ITerraformDependable
     LocalBackend = _core.LocalBackend
@@ -133,6 +144,7 @@ else:
     TerraformElement = _core.TerraformElement
     TerraformOutput = _core.TerraformOutput
     TerraformProvider = _core.TerraformProvider
+    TerraformRemoteState = _core.TerraformRemoteState
     TerraformResource = _core.TerraformResource
     TerraformResourceLifecycle = _core.TerraformResourceLifecycle
     TerraformStack = _core.TerraformStack

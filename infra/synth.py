@@ -9,11 +9,19 @@ or an older lakestack) nothing but `manifest.json` and `stacks/`. Any other exis
 leftovers of an interrupted run (`.<out>.old`, staging folders) never block a synth and are
 never deleted unless they are synth outputs themselves.
 
-Large platforms are synthesized in parallel processes, one per group of environments that share
-no stack (an environment, its `<env>-account` stack and the account stacks of the workspaces it
-binds read-only). Each process pays jsii's start-up (about 1.5 s), so this pays off only above
+Large platforms are synthesized in parallel processes, one per environment (its `<env>` and
+`<env>-account` stacks): an environment reads what it needs of another from that environment's
+account stack outputs, never from its stack objects (`infra.stacks.environment.PeerAccounts`).
+Each process pays jsii's start-up (about 1.5 s of CPU), so this pays off only above
 `PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
-manifest is merged in the toolkit's own format.
+manifest is merged in the toolkit's own format. `jobs` caps the processes running at once:
+each holds a jsii runtime with every object of its environment (about 640 MB for an
+environment of 8,000 resources), so `jobs=1` trades wall clock for memory.
+
+The worker processes run without jsii's runtime type checks (`PYTHONOPTIMIZE`: the provider
+bindings check every argument with typeguard under `__debug__`, about half of the Python time of
+a large synth). The same constructs are type-checked statically (mypy against the same classes,
+`make typecheck`), and every serial synth, the tests' included, still runs with the checks.
 """
 
 from __future__ import annotations
@@ -24,12 +32,14 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from infra.cdk_engine import selected_engine
 from infra.config.model import PlatformConfig
+from infra.stacks.names import account_stack_name, stack_names
 from lakestack.errors import InputError
 from lakestack.progress import Progress, no_progress
 
@@ -41,22 +51,23 @@ PARALLEL_MIN_MODELS = 100  # below this, one process is faster (docs/benchmark.m
 
 
 def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | None = None,
-          progress: Progress = no_progress) -> list[Path]:
+          jobs: int | None = None, progress: Progress = no_progress) -> list[Path]:
     """Write `<out>/stacks/<stack>/cdk.tf.json` for every stack; return the files written.
 
-    `parallel=None` chooses: parallel processes for platforms of `PARALLEL_MIN_MODELS` models or more
-    on a machine with more than one core.
+    `parallel=None` chooses: one process per environment for platforms of `PARALLEL_MIN_MODELS` models
+    or more on a machine with more than one core. `jobs`: at most that many at once (default: the cores).
     """
     out = Path(out).resolve()
     check_out(out)
-    groups = stack_groups(config)
+    environments = [env.name for env in config.envs()]
+    workers = min(len(environments), jobs or os.cpu_count() or 1)
     if parallel is None:
-        parallel = len(config.models) >= PARALLEL_MIN_MODELS and (os.cpu_count() or 1) > 1
+        parallel = len(config.models) >= PARALLEL_MIN_MODELS and workers > 1
     staging = _make_staging(out)
     try:
-        if parallel and len(groups) > 1:
-            progress(f"synthesizing {len(groups)} groups of environments in parallel processes")
-            _synth_parallel(config, groups, staging)
+        if parallel and len(environments) > 1:
+            progress(f"synthesizing {len(environments)} environments in {workers} parallel processes")
+            _synth_parallel(config, environments, staging, workers)
         else:
             _synth_group(config, None, staging, progress)
         (staging / MARKER).write_text("written by lakestack synth; safe to replace\n", encoding="utf-8")
@@ -108,28 +119,18 @@ def _swap_in(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def stack_groups(config: PlatformConfig) -> list[list[str]]:
-    """Environments in groups that share no stack: an environment joins the one whose created workspace it binds
-    and the one whose deployer it lets copy a deploy-model version."""
-    creates = {env.name for env in config.envs() if env.creates_workspace}
-    group_of = {env.name: env.name for env in config.envs()}
-
-    def root(name: str) -> str:
-        while group_of[name] != name:
-            name = group_of[name]
-        return name
-
-    for env in config.envs():
-        for other in env.config.read_only_from:
-            if other in creates and other in group_of:
-                group_of[root(env.name)] = root(other)
-        for other in env.promotion_targets:  # grants name the receiving deployer, an account stack's output
-            if root(env.name) != root(other):
-                group_of[root(env.name)] = root(other)
-    groups: dict[str, list[str]] = {}
-    for env in config.envs():
-        groups.setdefault(root(env.name), []).append(env.name)
-    return list(groups.values())
+@contextmanager
+def _without_runtime_type_checks() -> Iterator[None]:
+    """Workers spawned inside start with `PYTHONOPTIMIZE=1` (see the module docstring); restored after."""
+    previous = os.environ.get("PYTHONOPTIMIZE")
+    os.environ["PYTHONOPTIMIZE"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PYTHONOPTIMIZE", None)
+        else:
+            os.environ["PYTHONOPTIMIZE"] = previous
 
 
 def _synth_group(config: PlatformConfig, environments: Collection[str] | None, outdir: Path,
@@ -142,18 +143,22 @@ def _synth_group(config: PlatformConfig, environments: Collection[str] | None, o
     app.synth()
 
 
-def _synth_parallel(config: PlatformConfig, groups: list[list[str]], staging: Path) -> None:
-    parts = [staging / f"part-{i}" for i in range(len(groups))]
-    workers = min(len(groups), os.cpu_count() or 1)
-    # One fresh process per group: a jsii runtime keeps every object it created until it exits.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
-        for done in [pool.submit(_synth_group, config, group, part) for group, part in zip(groups, parts, strict=True)]:
+def _synth_parallel(config: PlatformConfig, environments: list[str], staging: Path, workers: int) -> None:
+    parts = [staging / f"part-{i}" for i in range(len(environments))]
+    # One fresh process per environment: a jsii runtime keeps every object it created until it exits.
+    with _without_runtime_type_checks(), ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+        futures = [pool.submit(_synth_group, config, [env], part)
+                   for env, part in zip(environments, parts, strict=True)]
+        for done in futures:
             done.result()
     manifests = [json.loads((part / MANIFEST).read_text(encoding="utf-8")) for part in parts]
     (staging / "stacks").mkdir()
-    for part in parts:
-        for stack in sorted((part / "stacks").iterdir()):
-            stack.rename(staging / "stacks" / stack.name)
+    owned: dict[str, object] = {}
+    for env, part, manifest in zip(environments, parts, manifests, strict=True):
+        for stack in (env, account_stack_name(config.env(env))):  # others' account stacks: built as dependencies
+            (part / "stacks" / stack).rename(staging / "stacks" / stack)
+            owned[stack] = manifest["stacks"][stack]
         shutil.rmtree(part)
-    merged = {**manifests[0], "stacks": {k: v for m in manifests for k, v in m["stacks"].items()}}
+    merged = {**manifests[0], "stacks": {name: owned[name] for name in stack_names(config)}}
     (staging / MANIFEST).write_text(selected_engine().manifest_text(merged), encoding="utf-8")

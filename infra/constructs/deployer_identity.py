@@ -19,25 +19,24 @@ from infra.cdk import (
     Token,
 )
 from infra.config.model import GITHUB_OIDC_ISSUER, Environment
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 from infra.constructs.workspace_access import AccountGroups
 
 
-class DeployerIdentity(Construct):
+class DeployerIdentity:
     """Service principal + GitHub OIDC federation + USER on the workspace + group membership (account level)."""
 
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider,
+    def __init__(self, stack: Construct, *, env: Environment, account: TerraformProvider,
                  groups: AccountGroups, workspace_id: int | float, workspace_url: str,
                  after: list[ITerraformDependable] | None = None) -> None:
         """`workspace_url`: the workspace's real URL (the created workspace's `workspace_url`), for the token
         audience. `after`: what must exist before the workspace assignment (a new workspace's metastore
         assignment: identity federation needs Unity Catalog)."""
-        super().__init__(scope, id_)
-        self.service_principal = named(ServicePrincipal(
-            self, "sp", display_name=env.deployer_name, provider=account,
-        ), "deployer")
-        named(ServicePrincipalFederationPolicy(
-            self, "federation",
+        self.service_principal = ServicePrincipal(
+            stack, "deployer", display_name=env.deployer_name, provider=account,
+        )
+        ServicePrincipalFederationPolicy(
+            stack, "deployer_federation",
             service_principal_id=Token.as_number(self.service_principal.id),
             description=f"GitHub Actions environment '{env.github_environment}' deploys {env.name}",
             oidc_policy=ServicePrincipalFederationPolicyOidcPolicy(
@@ -46,20 +45,21 @@ class DeployerIdentity(Construct):
                 audiences=env.oidc_audiences(workspace_url),
             ),
             provider=account,
-        ), "deployer_federation")
-        named(MwsPermissionAssignment(
-            self, "assignment",
+        )
+        MwsPermissionAssignment(
+            stack, "deployer_workspace_assignment",
             workspace_id=Token.as_number(workspace_id),
             principal_id=Token.as_number(self.service_principal.id),
             permissions=["USER"],
             provider=account,
             depends_on=after,
-        ), "deployer_workspace_assignment")
+        )
         for role in env.config.deployer.member_of:
-            named(GroupMember(
-                self, f"member-{role}", group_id=groups.get(role).id, member_id=self.service_principal.id,
+            GroupMember(
+                stack, terraform_name(f"deployer_member_{role}"),
+                group_id=groups.get(role).id, member_id=self.service_principal.id,
                 provider=account,
-            ), f"deployer_member_{role}")
+            )
 
     @property
     def application_id(self) -> str:

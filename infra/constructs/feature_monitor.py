@@ -8,23 +8,22 @@ from infra.cdk import (
     QualityMonitorSchedule,
     QualityMonitorSnapshot,
     QualityMonitorTimeSeries,
-    Schema,
     SqlTable,
     SqlTableColumn,
 )
 from infra.config.model import Environment, FeatureTableConfig
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 from infra.constructs.protection import lifecycle, monitor_lifecycle
-from infra.constructs.references import object_full_name, schema_full_name
+from infra.constructs.references import SchemaName, object_full_name, schema_full_name
 
 
-class FeatureMonitor(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, table: FeatureTableConfig, owner: str,
-                 warehouse_id: str, schedule: str, timezone: str, schema: Schema, output_schema: Schema) -> None:
+class FeatureMonitor:
+    def __init__(self, stack: Construct, *, env: Environment, table: FeatureTableConfig, owner: str,
+                 warehouse_id: str, schedule: str, timezone: str, schema: SchemaName,
+                 output_schema: SchemaName) -> None:
         """`schema` holds the table, `output_schema` the metrics tables; both reached through references."""
-        super().__init__(scope, id_)
-        self.table = named(SqlTable(
-            self, "table",
+        self.table = SqlTable(
+            stack, terraform_name(f"feature_table_{table.name}"),
             catalog_name=schema.catalog_name,
             schema_name=schema.name,
             name=table.name,
@@ -35,15 +34,15 @@ class FeatureMonitor(Construct):
             owner=owner,
             warehouse_id=warehouse_id,
             lifecycle=lifecycle(env.protected),
-        ), f"feature_table_{table.name}")
+        )
         profile = (
             {"time_series": [QualityMonitorTimeSeries(granularities=list(table.granularities),
                                                       timestamp_col=table.timestamp_col or "")]}
             if table.profile == "time_series"
             else {"snapshot": [QualityMonitorSnapshot()]}
         )
-        named(QualityMonitor(
-            self, "monitor",
+        QualityMonitor(
+            stack, terraform_name(f"feature_monitor_{table.name}"),
             table_name=object_full_name(self.table),
             assets_dir=env.monitor_assets_dir(table.name),
             output_schema_name=schema_full_name(output_schema),
@@ -51,4 +50,4 @@ class FeatureMonitor(Construct):
             warehouse_id=warehouse_id,
             lifecycle=monitor_lifecycle(self.table),
             **profile,
-        ), f"feature_monitor_{table.name}")
+        )

@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from infra.cdk import Catalog, Construct, Grants, GrantsGrant, ITerraformDependable, Schema, WorkspaceBinding
 from infra.config.model import INFERENCE_SCHEMA, MODEL_SCHEMA, MONITORING_SCHEMA, Environment
 from infra.config.roles import PROMOTION_READER, privileges
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 from infra.constructs.protection import lifecycle
-from infra.constructs.references import schema_full_name
+from infra.constructs.references import SchemaName, schema_full_name
 
 SCHEMA_COMMENTS = {
     MODEL_SCHEMA: "Registered models and feature tables",
@@ -40,16 +40,16 @@ def role_grants(env: Environment, securable: str, promotion_readers: Sequence[st
     ] + [GrantsGrant(principal=reader, privileges=list(PROMOTION_READER[securable])) for reader in promotion_readers]
 
 
-class GovernedCatalog(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, owner: str,
+class GovernedCatalog:
+    def __init__(self, stack: Construct, *, env: Environment, owner: str,
                  deployer_ids: Mapping[str, str],
                  workspace_ids: Mapping[str, int | float]) -> None:
         """`workspace_ids` maps environment names to workspace ids (numbers or references); `deployer_ids` to
         deployer application ids (cross-stack references): receiving deployers may use the catalog and `ml`."""
-        super().__init__(scope, id_)
+        self._stack = stack
         protect = lifecycle(env.protected)
-        self.catalog = named(Catalog(
-            self, "catalog",
+        self.catalog = Catalog(
+            stack, "catalog",
             name=env.catalog,
             comment=f"{env.platform.project} {env.name} catalog, managed by lakestack",
             isolation_mode=env.isolation_mode,
@@ -58,11 +58,11 @@ class GovernedCatalog(Construct):
             storage_root=env.config.storage_root,
             properties={"managed-by": "lakestack", "environment": env.name},
             lifecycle=protect,
-        ), "catalog")
+        )
         own_binding = self._bind(env, workspace_ids) if env.governed else []
         self.schemas = {
-            name: named(Schema(
-                self, f"schema-{name}",
+            name: Schema(
+                stack, terraform_name(f"schema_{name}"),
                 catalog_name=self.catalog.name,
                 name=name,
                 comment=comment,
@@ -70,16 +70,16 @@ class GovernedCatalog(Construct):
                 force_destroy=False,
                 depends_on=own_binding or None,
                 lifecycle=protect,
-            ), f"schema_{name}")
+            )
             for name, comment in SCHEMA_COMMENTS.items()
         }
+        self.schema_names = {name: SchemaName.of(schema) for name, schema in self.schemas.items()}
         readers = [deployer_ids[target] for target in env.promotion_targets]
-        named(Grants(self, "grants", catalog=self.catalog.name, grant=role_grants(env, "catalog", readers),
-                     depends_on=own_binding or None), "grants_catalog")
-        for name, schema in self.schemas.items():
+        Grants(stack, "grants_catalog", catalog=self.catalog.name, grant=role_grants(env, "catalog", readers),
+                     depends_on=own_binding or None)
+        for name, schema_name in self.schema_names.items():
             grants = role_grants(env, "schema", readers if name == MODEL_SCHEMA else ())
-            named(Grants(self, f"grants-{name}", schema=schema_full_name(schema), grant=grants),
-                  f"grants_schema_{name}")
+            Grants(stack, terraform_name(f"grants_schema_{name}"), schema=schema_full_name(schema_name), grant=grants)
 
     def _bind(self, env: Environment, workspace_ids: Mapping[str, int | float]) -> list[ITerraformDependable]:
         """Declare the bindings; return the owning workspace's READ_WRITE one (what the catalog's users need)."""
@@ -89,12 +89,12 @@ class GovernedCatalog(Construct):
 
     def _binding(self, env: Environment, other: str, binding_type: str, workspace_id: int | float) -> WorkspaceBinding:
         label = binding_type.removeprefix("BINDING_TYPE_").lower()
-        return named(WorkspaceBinding(
-            self, f"binding-{label}-{other}",
+        return WorkspaceBinding(
+            self._stack, terraform_name(f"binding_{label}_{other}"),
             securable_name=self.catalog.name,
             securable_type="catalog",
             workspace_id=workspace_id,
             binding_type=binding_type,
             lifecycle=lifecycle(env.protected),
-        ), f"binding_{label}_{other}")
+        )
 

@@ -28,7 +28,6 @@ from infra.cdk import (
     QualityMonitorNotifications,
     QualityMonitorNotificationsOnFailure,
     QualityMonitorSchedule,
-    Schema,
     SqlTable,
     SqlTableColumn,
 )
@@ -39,25 +38,25 @@ from infra.config.tables import (
     performance_rule,
     processed_columns,
 )
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 from infra.constructs.protection import lifecycle, monitor_lifecycle
-from infra.constructs.references import object_full_name, schema_full_name
+from infra.constructs.references import SchemaName, object_full_name, schema_full_name
 
 
 def sql_columns(model: ModelConfig) -> list[SqlTableColumn]:
     return [SqlTableColumn(name=c.name, type=c.type, comment=c.comment or None) for c in processed_columns(model)]
 
 
-class InferenceMonitor(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 warehouse_id: str, deployer_application_id: str, schema: Schema, output_schema: Schema) -> None:
+class InferenceMonitor:
+    def __init__(self, stack: Construct, *, env: Environment, model: ModelConfig, owner: str,
+                 warehouse_id: str, deployer_application_id: str, schema: SchemaName,
+                 output_schema: SchemaName) -> None:
         """`schema` holds the processed table, `output_schema` the metrics tables; both reached through references.
         The alert runs `MonitorConfig.alert_schedule`: after the refresh whose metrics it reads."""
-        super().__init__(scope, id_)
         monitor = model.monitor
         assert monitor is not None, "only monitored models get a monitor"
-        self.table = named(SqlTable(
-            self, "predictions",
+        self.table = SqlTable(
+            stack, terraform_name(f"predictions_{model.name}"),
             catalog_name=schema.catalog_name,
             schema_name=schema.name,
             name=env.processed_table(model).rsplit(".", 1)[-1],
@@ -69,10 +68,10 @@ class InferenceMonitor(Construct):
             warehouse_id=warehouse_id,
             properties=dict(PROCESSED_TABLE_PROPERTIES),
             lifecycle=lifecycle(env.protected),
-        ), f"predictions_{model.name}")
+        )
         emails = env.notification_emails
-        self.monitor = named(QualityMonitor(
-            self, "monitor",
+        self.monitor = QualityMonitor(
+            stack, terraform_name(f"monitor_{model.name}"),
             table_name=object_full_name(self.table),
             assets_dir=env.monitor_assets_dir(model.name),
             output_schema_name=schema_full_name(output_schema),
@@ -92,9 +91,9 @@ class InferenceMonitor(Construct):
             baseline_table_name=monitor.baseline_table,
             warehouse_id=warehouse_id,
             lifecycle=monitor_lifecycle(self.table),
-        ), f"monitor_{model.name}")
-        named(AlertV2(
-            self, "drift-alert",
+        )
+        AlertV2(
+            stack, terraform_name(f"drift_alert_{model.name}"),
             display_name=env.drift_alert_name(model),
             query_text=latest_violation_sql(env, model, monitor),
             warehouse_id=warehouse_id,
@@ -113,4 +112,4 @@ class InferenceMonitor(Construct):
                             f"{performance_rule(model, monitor).metric}"),
             run_as=AlertV2RunAs(service_principal_name=deployer_application_id),
             depends_on=[self.monitor],
-        ), f"drift_alert_{model.name}")
+        )

@@ -1,21 +1,18 @@
 """Stable, readable Terraform addresses.
 
-CDKTF derives logical ids from construct paths plus a hash; reviewers read plans by address, so
-every resource gets an explicit id that says what it is (`databricks_catalog.catalog`,
-`databricks_grants.grants_schema_ml`).
+CDKTF derives a nested construct's logical id from its path plus a hash; reviewers read plans by
+address, so every resource is created directly in its stack with the Terraform name that says what
+it is (`databricks_catalog.catalog`, `databricks_grants.grants_schema_ml`): CDKTF uses a stack-level
+construct id as the logical id unchanged. That also spares each resource a second call into the
+CDK runtime (an `override_logical_id`), which is most of what a large synth costs (docs/benchmark.md).
+The constructs are therefore plain classes that group resources, not nodes of the construct tree.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TypeVar
-
-from infra.cdk import TerraformElement
-
-Element = TypeVar("Element", bound=TerraformElement)
 
 
-def named(element: Element, logical_id: str) -> Element:
-    """Give `element` the Terraform name `logical_id` (letters, digits, underscores); returns it with its own type."""
-    element.override_logical_id(re.sub(r"[^A-Za-z0-9_]", "_", logical_id))
-    return element
+def terraform_name(text: str) -> str:
+    """`text` as a Terraform resource name: letters, digits and underscores (model names may hold others)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)

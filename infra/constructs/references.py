@@ -8,6 +8,7 @@ is still known at plan time (the attributes are configured, not computed) and is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -40,3 +41,32 @@ def schema_full_name(schema: InCatalog) -> str:
 def object_full_name(securable: InSchema) -> str:
     """`<catalog>.<schema>.<name>` of a declared table or registered model."""
     return f"{securable.catalog_name}.{securable.schema_name}.{securable.name}"
+
+
+@dataclass(frozen=True)
+class SchemaName:
+    """A declared schema's name tokens, read from the resource once.
+
+    Each attribute read is a round trip into the CDK runtime; a schema is named by every model's
+    resources, so the stacks read its tokens once and pass this value down (the same strings).
+    """
+
+    catalog_name: str
+    name: str
+
+    @classmethod
+    def of(cls, schema: InCatalog) -> SchemaName:
+        return cls(catalog_name=schema.catalog_name, name=schema.name)
+
+
+@dataclass(frozen=True)
+class ObjectName:
+    """A declared table's or registered model's name tokens, read from the resource once (see `SchemaName`)."""
+
+    catalog_name: str
+    schema_name: str
+    name: str
+
+    @classmethod
+    def of(cls, securable: InSchema) -> ObjectName:
+        return cls(catalog_name=securable.catalog_name, schema_name=securable.schema_name, name=securable.name)

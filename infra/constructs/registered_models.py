@@ -10,36 +10,36 @@ readers (data scientists in staging and prod) can SELECT it and never write it.
 
 from __future__ import annotations
 
-from infra.cdk import Construct, Grants, RegisteredModel, Schema, SqlTable, SqlTableColumn
+from infra.cdk import Construct, Grants, RegisteredModel, SqlTable, SqlTableColumn
 from infra.config.data import batch_prediction_columns
 from infra.config.model import Environment, ModelConfig
 from infra.constructs.governed_catalog import role_grants
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 from infra.constructs.protection import lifecycle
-from infra.constructs.references import object_full_name
+from infra.constructs.references import ObjectName, SchemaName, object_full_name
 
 
-class GovernedModel(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig, owner: str,
-                 schema: Schema, warehouse_id: str, reader: str | None = None) -> None:
+class GovernedModel:
+    def __init__(self, stack: Construct, *, env: Environment, model: ModelConfig, owner: str,
+                 schema: SchemaName, warehouse_id: str, reader: str | None = None) -> None:
         """`schema`: the models' schema of this stack, reached through references (created first, destroyed last).
         `reader`: the application id of the deployer that receives this model's versions (deploy-model), if any."""
-        super().__init__(scope, id_)
-        self.model = named(RegisteredModel(
-            self, "model",
+        self.model = RegisteredModel(
+            stack, terraform_name(f"model_{model.name}"),
             catalog_name=schema.catalog_name,
             schema_name=schema.name,
             name=model.name,
             comment=model.description or f"{model.name} ({model.problem_type})",
             owner=owner,
             lifecycle=lifecycle(env.protected),
-        ), f"model_{model.name}")
-        named(Grants(
-            self, "grants", model=object_full_name(self.model),
+        )
+        self.model_name = ObjectName.of(self.model)
+        Grants(
+            stack, terraform_name(f"grants_model_{model.name}"), model=object_full_name(self.model_name),
             grant=role_grants(env, "model", [reader] if reader else []),
-        ), f"grants_model_{model.name}")
-        self.batch_predictions = named(SqlTable(
-            self, "batch_predictions",
+        )
+        self.batch_predictions = SqlTable(
+            stack, terraform_name(f"batch_predictions_{model.name}"),
             catalog_name=schema.catalog_name,
             schema_name=schema.name,
             name=env.batch_predictions_table(model).rsplit(".", 1)[1],
@@ -52,4 +52,4 @@ class GovernedModel(Construct):
             owner=owner,
             warehouse_id=warehouse_id,
             lifecycle=lifecycle(env.protected),
-        ), f"batch_predictions_{model.name}")
+        )

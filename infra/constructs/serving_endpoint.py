@@ -18,25 +18,22 @@ from infra.cdk import (
     ModelServingTags,
     Permissions,
     PermissionsAccessControl,
-    RegisteredModel,
-    Schema,
 )
 from infra.config.model import Environment, ModelConfig
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 from infra.constructs.protection import lifecycle
-from infra.constructs.references import object_full_name
+from infra.constructs.references import ObjectName, SchemaName, object_full_name
 
 
-class ServingEndpoint(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, model: ModelConfig,
-                 deployer_application_id: str, inference_schema: Schema, registered_model: RegisteredModel) -> None:
+class ServingEndpoint:
+    def __init__(self, stack: Construct, *, env: Environment, model: ModelConfig,
+                 deployer_application_id: str, inference_schema: SchemaName, registered_model: ObjectName) -> None:
         """`inference_schema`: where the AI Gateway writes the payload table; `registered_model`: what the
         endpoint serves. Both reached through references (created before it, destroyed after it)."""
-        super().__init__(scope, id_)
         serving = model.serving
         assert serving is not None, "only served models get an endpoint"
-        self.endpoint = named(ModelServing(
-            self, "endpoint",
+        self.endpoint = ModelServing(
+            stack, terraform_name(f"serving_{model.name}"),
             name=env.endpoint_name(model),
             ai_gateway=ModelServingAiGateway(
                 inference_table_config=ModelServingAiGatewayInferenceTableConfig(
@@ -58,7 +55,7 @@ class ServingEndpoint(Construct):
                 ModelServingTags(key="workload-size", value=serving.workload_size),
             ],
             lifecycle=lifecycle(False, ignore_changes=["config"]),
-        ), f"serving_{model.name}")
+        )
         access = [
             PermissionsAccessControl(group_name=env.group(role), permission_level="CAN_QUERY")
             for role in serving.query_roles
@@ -68,6 +65,7 @@ class ServingEndpoint(Construct):
         ] + [
             PermissionsAccessControl(service_principal_name=deployer_application_id, permission_level="CAN_MANAGE"),
         ]
-        named(Permissions(
-            self, "permissions", serving_endpoint_id=self.endpoint.serving_endpoint_id, access_control=access,
-        ), f"serving_permissions_{model.name}")
+        Permissions(
+            stack, terraform_name(f"serving_permissions_{model.name}"),
+            serving_endpoint_id=self.endpoint.serving_endpoint_id, access_control=access,
+        )

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from infra.cdk import Construct, MetastoreAssignment, MwsWorkspaces, TerraformProvider
 from infra.config.model import Environment
-from infra.constructs.naming import named
 from infra.constructs.protection import lifecycle
 
 
-class CreatedWorkspace(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider) -> None:
-        super().__init__(scope, id_)
+class CreatedWorkspace:
+    def __init__(self, stack: Construct, *, env: Environment, account: TerraformProvider) -> None:
         spec = env.config.workspace.create
         assert spec is not None
         platform = env.platform
-        self.workspace = named(MwsWorkspaces(
-            self, "workspace",
+        self.workspace = MwsWorkspaces(
+            stack, "workspace",
             account_id=platform.account.account_id,
             workspace_name=f"{platform.project}-{env.name}",
             deployment_name=spec.deployment_name,
@@ -27,13 +25,13 @@ class CreatedWorkspace(Construct):
             custom_tags={"managed-by": "lakestack", "environment": env.name},
             provider=account,
             lifecycle=lifecycle(env.protected),
-        ), "workspace")
-        self.metastore_assignment = named(MetastoreAssignment(
-            self, "metastore",
+        )
+        self.metastore_assignment = MetastoreAssignment(
+            stack, "metastore_assignment",
             metastore_id=platform.account.metastore_id,
             workspace_id=self.workspace.workspace_id,
             provider=account,
-        ), "metastore_assignment")
+        )
 
     @property
     def workspace_id(self) -> int | float:

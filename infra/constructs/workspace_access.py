@@ -16,37 +16,37 @@ from infra.cdk import (
     Token,
 )
 from infra.config.model import Environment
-from infra.constructs.naming import named
+from infra.constructs.naming import terraform_name
 
 
-class AccountGroups(Construct):
+class AccountGroups:
     """`data.databricks_group.group_<role>` at account level, one per role however many users it has."""
 
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, account: TerraformProvider) -> None:
-        super().__init__(scope, id_)
+    def __init__(self, stack: Construct, *, env: Environment, account: TerraformProvider) -> None:
+        self._stack = stack
         self._env = env
         self._account = account
         self._groups: dict[str, DataDatabricksGroup] = {}
 
     def get(self, role: str) -> DataDatabricksGroup:
         if role not in self._groups:
-            self._groups[role] = named(DataDatabricksGroup(
-                self, role, display_name=self._env.group(role), provider=self._account,
-            ), f"group_{role}")
+            self._groups[role] = DataDatabricksGroup(
+                self._stack, terraform_name(f"group_{role}"), display_name=self._env.group(role),
+                provider=self._account,
+            )
         return self._groups[role]
 
 
-class WorkspaceAccess(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, groups: AccountGroups,
+class WorkspaceAccess:
+    def __init__(self, stack: Construct, *, env: Environment, groups: AccountGroups,
                  account: TerraformProvider, workspace_id: int | float,
                  after: list[ITerraformDependable] | None = None) -> None:
-        super().__init__(scope, id_)
         for role in env.workspace_roles:
-            named(MwsPermissionAssignment(
-                self, role,
+            MwsPermissionAssignment(
+                stack, terraform_name(f"workspace_assignment_{role}"),
                 workspace_id=Token.as_number(workspace_id),
                 principal_id=Token.as_number(groups.get(role).id),
                 permissions=["USER"],
                 provider=account,
                 depends_on=after,
-            ), f"workspace_assignment_{role}")
+            )

@@ -6,7 +6,8 @@ the deployer service principal with its GitHub OIDC federation policy and group 
 the workspace assignments that make the deployer and the environment's groups exist in the
 workspace. The environment stack, applied by the deployer itself, then needs no account
 privileges, and a change to the deployer's own federation policy can never lock out the apply
-that makes it. The environment stack reads the ids it needs through CDKTF cross-stack references.
+that makes it. The environment stack reads the ids it needs through CDKTF cross-stack references;
+another environment's stack reads them from this stack's outputs (`DEPLOYER_OUTPUT`, `WORKSPACE_ID_OUTPUT`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from infra.constructs.deployer_identity import DeployerIdentity
 from infra.constructs.workspace import CreatedWorkspace
 from infra.constructs.workspace_access import AccountGroups, WorkspaceAccess
 from infra.stacks.backend import configure_backend
+from infra.stacks.names import ACCOUNT_SUFFIX, account_stack_name
 
-ACCOUNT_SUFFIX = "account"
-
-
-def account_stack_name(env: Environment) -> str:
-    return f"{env.name}-{ACCOUNT_SUFFIX}"
+DEPLOYER_OUTPUT = "deployer_application_id"
+WORKSPACE_ID_OUTPUT = "workspace_id"  # declared where this stack creates the workspace
 
 
 class AccountStack(TerraformStack):
@@ -36,19 +35,20 @@ class AccountStack(TerraformStack):
             account_id=env.platform.account.account_id,
         )  # credentials from the environment: an account admin
         created = env.creates_workspace
-        self.workspace = CreatedWorkspace(self, "workspace", env=env, account=provider) if created else None
+        self.workspace = CreatedWorkspace(self, env=env, account=provider) if created else None
         if self.workspace is not None:
             self.workspace_id: int | float = self.workspace.workspace_id
             self.workspace_url = self.workspace.workspace_url
             after: list[ITerraformDependable] | None = [self.workspace.metastore_assignment]
             TerraformOutput(self, "workspace_url", value=self.workspace_url)
+            TerraformOutput(self, WORKSPACE_ID_OUTPUT, value=self.workspace_id)
         else:
             assert env.config.workspace.workspace_id is not None
             self.workspace_id, self.workspace_url, after = env.config.workspace.workspace_id, env.host, None
-        groups = AccountGroups(self, "groups", env=env, account=provider)
-        WorkspaceAccess(self, "workspace-access", env=env, groups=groups, account=provider,
+        groups = AccountGroups(self, env=env, account=provider)
+        WorkspaceAccess(self, env=env, groups=groups, account=provider,
                         workspace_id=self.workspace_id, after=after)
-        self.deployer = DeployerIdentity(self, "deployer", env=env, account=provider, groups=groups,
+        self.deployer = DeployerIdentity(self, env=env, account=provider, groups=groups,
                                          workspace_id=self.workspace_id, workspace_url=self.workspace_url,
                                          after=after)
-        TerraformOutput(self, "deployer_application_id", value=self.deployer.application_id)
+        TerraformOutput(self, DEPLOYER_OUTPUT, value=self.deployer.application_id)

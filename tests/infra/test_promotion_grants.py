@@ -20,8 +20,8 @@ RECEIVER = {"dev": "staging", "staging": "prod"}  # the example's inventory_dema
 
 
 def deployer_of(env: str) -> str:
-    return ("${data.terraform_remote_state.cross-stack-reference-input-" f"{env}-account.outputs."
-            "cross-stack-output-databricks_service_principaldeployerapplication_id}")
+    """Another environment's deployer, read from its account stack's declared output (never its stack object)."""
+    return f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-account.outputs.deployer_application_id}}"
 
 
 def deployer_grants(stack: dict, name: str) -> dict[str, list[str]]:

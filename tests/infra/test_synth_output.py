@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
 import pytest
 
-from infra.synth import MANIFEST, MARKER, is_synth_output, stack_groups, synth
+from infra.synth import MANIFEST, MARKER, _without_runtime_type_checks, is_synth_output, synth
 from lakestack.cli import main
 from tests.configs import EXAMPLE, config_from_data, example_data
+
+
+def optimize_flag() -> int:
+    return sys.flags.optimize
 
 
 def tree(folder):
@@ -94,21 +104,36 @@ def test_unwritable_parent_is_one_line(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
-def test_groups_keep_an_environment_with_the_created_workspace_it_binds(tmp_path):
-    data = example_data()
-    for model in data["models"]:
-        model.pop("deployment", None)
-    assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging"], ["prod"]]
-    data["environments"]["prod"]["read_only_from"] = ["dev", "staging"]  # staging's workspace is created
-    assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging", "prod"]]
+def test_workers_start_without_runtime_type_checks_and_the_variable_is_restored(monkeypatch):
+    """Spawned synth workers run with `PYTHONOPTIMIZE=1` (jsii's typeguard checks off); the parent's own is kept."""
+    monkeypatch.setenv("PYTHONOPTIMIZE", "0")
+    with _without_runtime_type_checks():
+        assert os.environ["PYTHONOPTIMIZE"] == "1"
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            assert pool.submit(optimize_flag).result() == 1
+    assert os.environ["PYTHONOPTIMIZE"] == "0"
+    monkeypatch.delenv("PYTHONOPTIMIZE")
+    with _without_runtime_type_checks():
+        pass
+    assert "PYTHONOPTIMIZE" not in os.environ
 
 
-def test_groups_keep_a_deploy_model_source_with_the_environment_it_grants(tmp_path):
-    """A deploy-model source grants the receiving deployer, an output of that environment's account stack."""
-    data = example_data()
-    assert stack_groups(config_from_data(tmp_path, data)) == [["dev", "staging", "prod"]]
-    data["models"][2]["deployment"] = {"strategy": "deploy-model", "path": ["staging", "prod"]}
-    assert stack_groups(config_from_data(tmp_path, data)) == [["dev"], ["staging", "prod"]]
+def test_an_environment_synthesizes_alone_to_the_same_json(tmp_path, example_config):
+    """Each environment's stacks reference no other environment's stack objects, so a process that builds one
+    environment (as parallel synth does) writes what the whole app writes for it: here dev, a deploy-model source
+    whose grants name staging's deployer, read from staging's account stack outputs."""
+    from infra.app import build_app
+
+    build_app(example_config, outdir=str(tmp_path / "all")).synth()
+    build_app(example_config, outdir=str(tmp_path / "dev"), environments=["dev"]).synth()
+    for stack in ("dev", "dev-account"):
+        alone = (tmp_path / "dev" / "stacks" / stack / "cdk.tf.json").read_bytes()
+        assert alone == (tmp_path / "all" / "stacks" / stack / "cdk.tf.json").read_bytes()
+    dev = json.loads((tmp_path / "dev" / "stacks" / "dev" / "cdk.tf.json").read_text())
+    states = dev["data"]["terraform_remote_state"]
+    assert set(states) == {"cross-stack-reference-input-dev-account", "cross-stack-reference-input-staging-account"}
+    grants = json.dumps(dev["resource"]["databricks_grants"]["grants_model_inventory_demand"])
+    assert "cross-stack-reference-input-staging-account.outputs.deployer_application_id" in grants
 
 
 def test_parallel_synth_writes_the_same_bytes_as_serial(tmp_path, example_config):

@@ -1,8 +1,9 @@
-"""The types the checker sees: `named()` keeps an element's class, and `infra/cdk.py` gives the checker the same
-classes it gives the running program.
+"""The types the checker sees, and the Terraform names the stacks rely on: a resource created in its stack with
+`terraform_name(...)` as construct id gets that name, and `infra/cdk.py` gives the checker the same classes it gives
+the running program.
 
 This file is also type-checked (`make typecheck`): the `assert_type` calls fail the type checker, not only
-pytest, if `named()` stops keeping the element's type.
+pytest, if a provider class stops being seen with its own type.
 """
 
 from __future__ import annotations
@@ -13,24 +14,27 @@ from pathlib import Path
 from typing import assert_type
 
 from infra import cdk
-from infra.cdk import App, Catalog, RegisteredModel, TerraformStack
-from infra.constructs.naming import named
+from infra.cdk import App, Catalog, Construct, RegisteredModel, TerraformStack
+from infra.constructs.naming import terraform_name
 
 CDK = Path(__file__).resolve().parents[2] / "infra" / "cdk.py"
 
 
-def test_named_keeps_the_element_type_and_sets_the_terraform_name(tmp_path: Path) -> None:
+def test_a_stack_level_construct_id_is_the_terraform_name_and_types_are_kept(tmp_path: Path) -> None:
     # An App writes to its outdir (default: ./cdktf.out); keep it out of the working directory.
     stack = TerraformStack(App(outdir=str(tmp_path)), "typing")
-    catalog = named(Catalog(stack, "catalog-id", name="retail_dev"), "catalog main")
-    model = named(RegisteredModel(stack, "model-id", name="m", catalog_name=catalog.name, schema_name="ml"),
-                  "model")
+    catalog = Catalog(stack, terraform_name("catalog main"), name="retail_dev")
+    model = RegisteredModel(stack, terraform_name("model-x"), name="m", catalog_name=catalog.name, schema_name="ml")
+    nested = RegisteredModel(Construct(stack, "group"), "model", name="n", catalog_name="c", schema_name="ml")
     assert_type(catalog, Catalog)
     assert_type(model, RegisteredModel)
     assert_type(catalog.name, str)
     resources = json.loads(cdk.Testing.synth(stack))["resource"]
     assert set(resources["databricks_catalog"]) == {"catalog_main"}
-    assert set(resources["databricks_registered_model"]) == {"model"}
+    models = set(resources["databricks_registered_model"])
+    assert "model_x" in models
+    # Why the constructs create resources in the stack itself: a nested id gets a path and a hash.
+    assert nested.friendly_unique_id in models and nested.friendly_unique_id.startswith("group_model_")
 
 
 def _static_and_runtime_branches() -> tuple[list[ast.stmt], list[ast.stmt]]:
