@@ -82,8 +82,33 @@ def resources(doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     return found
 
 
-def _resolved(found: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {address: (rtype, resolve_references(body, found)) for address, (rtype, body) in found.items()}
+class _Side:
+    """One stack's managed resources on one side of the review, references resolved on demand.
+
+    A reference resolves from the raw bodies alone, so each distinct text is resolved once per side
+    (at 1,000 models the same `${databricks_catalog.catalog.name}` appears thousands of times), and a
+    body nobody compares or shows is never resolved.
+    """
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.found = resources(doc)
+        self.texts: dict[str, Any] = {}
+
+    def attributes(self, address: str) -> dict[str, Any]:
+        """The resource's attributes (meta-arguments left out) with references resolved, as a plan shows them."""
+        return attributes(self.resolved(self.found[address][1]))
+
+    def resolved(self, value: Any) -> Any:
+        """`resolve_references(value, self.found)`, each text looked up once."""
+        if isinstance(value, dict):
+            return {k: v if k in META_KEYS else self.resolved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolved(v) for v in value]
+        if isinstance(value, str) and "${" in value:
+            if value not in self.texts:
+                self.texts[value] = resolve_references(value, self.found)
+            return self.texts[value]
+        return value
 
 
 def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -92,32 +117,34 @@ def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any]) -> list[ResourceChange]:
-    base, head = _resolved(resources(base_doc)), _resolved(resources(head_doc))
+    base, head = _Side(base_doc), _Side(head_doc)
     moved_from = {b.get("to"): b.get("from") for b in _blocks(head_doc, "moved")}
     imports = {b.get("to"): str(b.get("id", "")) for b in _blocks(head_doc, "import")}
     environment = environment_of_stack(stack)
     changes = []
     paired_base = set()
-    for address, (rtype, body) in head.items():
+    for address, (rtype, body) in head.found.items():
         previous = moved_from.get(address)
-        origin = previous if previous in base and previous not in head else address
-        if origin in base:
+        origin = previous if previous in base.found and previous not in head.found else address
+        if origin in base.found:
             paired_base.add(origin)
-            changes.append(_compare(stack, environment, address, rtype, base[origin][1], body,
+            changes.append(_compare(stack, environment, address, rtype, base.attributes(origin),
+                                    head.attributes(address), ignored=_ignored(body),
                                     previous=origin if origin != address else None))
         else:
             changes.append(ResourceChange(
                 stack=stack, environment=environment, address=address, type=rtype,
                 actions=("no-op",) if address in imports else ("create",),
-                after=masked(attributes(body), NO_MARKS), importing_id=imports.get(address), source=SOURCE_SYNTH,
+                after=masked(head.attributes(address), NO_MARKS), importing_id=imports.get(address),
+                source=SOURCE_SYNTH,
             ))
-    for address, (rtype, body) in base.items():
-        if address in head or address in paired_base:
+    for address, (rtype, body) in base.found.items():
+        if address in head.found or address in paired_base:
             continue
         protected = bool((body.get("lifecycle") or {}).get("prevent_destroy"))
         changes.append(ResourceChange(
             stack=stack, environment=environment, address=address, type=rtype, actions=("delete",),
-            before=masked(attributes(body), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
+            before=masked(base.attributes(address), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
             notes=(UNPROTECTED_NOTE,) if protected else (),
         ))
     return changes + provider_changes(stack, environment, base_doc, head_doc)
@@ -142,22 +169,36 @@ def _required_providers(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: dict(spec) for name, spec in found.items() if isinstance(spec, dict)}
 
 
-def _compare(stack: str, environment: str, address: str, rtype: str, base_body: dict[str, Any],
-             head_body: dict[str, Any], *, previous: str | None) -> ResourceChange:
-    before, after = attributes(base_body), attributes(head_body)
-    ignored = set((head_body.get("lifecycle") or {}).get("ignore_changes") or ())
-    changed = sorted(k for k in set(before) | set(after) if k not in ignored and before.get(k) != after.get(k))
-    forcing = tuple((k,) for k in changed if k in FORCES_NEW.get(rtype, ()))
-    if forcing:
-        actions: tuple[str, ...] = ("delete", "create")
+def _ignored(head_body: dict[str, Any]) -> set[str]:
+    return set((head_body.get("lifecycle") or {}).get("ignore_changes") or ())
+
+
+def _compare(stack: str, environment: str, address: str, rtype: str, before: dict[str, Any],
+             after: dict[str, Any], *, ignored: set[str], previous: str | None) -> ResourceChange:
+    """The change between two resolved attribute sets; decided on raw values, kept masked."""
+    if before == after:
+        # Most resources of a large platform: nothing to decide, and one masked copy serves both sides.
+        actions: tuple[str, ...] = ("no-op",)
+        forcing: tuple[tuple[str, ...], ...] = ()
+        before = after = masked(after, NO_MARKS)
     else:
-        actions = ("update",) if changed else ("no-op",)
-    before, after = masked_pair(before, after, NO_MARKS)  # decided on raw values, kept masked
+        actions, forcing = _actions(rtype, before, after, ignored)
+        before, after = masked_pair(before, after, NO_MARKS)
     return ResourceChange(
         stack=stack, environment=environment, address=address, type=rtype, actions=actions,
         before=before, after=after, action_reason=REASON_FORCES_NEW if forcing else None,
         replace_paths=forcing, previous_address=previous, source=SOURCE_SYNTH,
     )
+
+
+def _actions(rtype: str, before: dict[str, Any], after: dict[str, Any],
+             ignored: set[str]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Terraform's actions for differing attributes, and the top-level ones that force a replacement."""
+    changed = sorted(k for k in set(before) | set(after) if k not in ignored and before.get(k) != after.get(k))
+    forcing = tuple((k,) for k in changed if k in FORCES_NEW.get(rtype, ()))
+    if forcing:
+        return ("delete", "create"), forcing
+    return ("update",) if changed else ("no-op",), forcing
 
 
 MAX_REFERENCE_DEPTH = 8  # chains such as table.catalog_name -> schema.catalog_name -> catalog.name

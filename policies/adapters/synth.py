@@ -9,8 +9,8 @@ into the producing stack's output.
 
 from __future__ import annotations
 
-import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
 CROSS_STACK_INPUT = "cross-stack-reference-input-"
 METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
+# Metadata whose references are no graph edge of their own (`depends_on` is read as addresses).
+EDGELESS_KEYS = ("//", "lifecycle", "depends_on")
+CONTAINERS = (dict, list)
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -75,7 +78,11 @@ def address_of(mode: str, rtype: str, name: str) -> str:
 
 
 class Resolver:
-    """Resolves references across all stacks of a synth, each attribute once."""
+    """Resolves references across all stacks of a synth, each attribute once and each text once per stack.
+
+    The walk that resolves a resource's attributes also keeps the texts holding `${...}`, so its
+    graph edges come from the same pass instead of a second reading of the body.
+    """
 
     def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
         self.stacks = stacks
@@ -85,6 +92,12 @@ class Resolver:
                 self.raw[(stack, address_of(mode, rtype, name))] = (rtype, body)
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.active: set[tuple[str, str]] = set()
+        # `${...}` texts of each resolved resource (keys included), for its edges.
+        self.referencing: dict[tuple[str, str], list[str]] = {}
+        self.texts: dict[tuple[str, str], Any] = {}
+        # References met while their resource was still being resolved (a cycle): a text whose resolution met
+        # one is not remembered, since the same text resolves further once that resource is done.
+        self.cycles = 0
 
     def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
         out = []
@@ -94,19 +107,21 @@ class Resolver:
                 address=address, type=rtype, name=name, stack=stack, environment=env,
                 attributes=self.attributes(stack, address), source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=self.edges(stack, body),
+                edges=self.edges(stack, address, body),
             ))
         return out
 
-    def edges(self, stack: str, body: dict[str, Any]) -> tuple[str, ...]:
+    def edges(self, stack: str, address: str, body: dict[str, Any]) -> tuple[str, ...]:
         """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
         found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
-        text = json.dumps({k: v for k, v in body.items() if k not in ("lifecycle", "//", "depends_on")})
-        if "${" in text:
-            for expr in EXPRESSION.findall(text):
-                address = referenced_address(expr.strip())
-                if address is not None and (stack, address) in self.raw:
-                    found[address] = None
+        texts = list(self.referencing.get((stack, address), ()))
+        for key in METADATA_KEYS:
+            if key in body and key not in EDGELESS_KEYS:
+                texts += expression_texts({key: body[key]})  # not resolved, but still an edge
+        for text in texts:
+            for target in referenced_addresses(text):
+                if (stack, target) in self.raw:
+                    found[target] = None
         return tuple(found)
 
     def attributes(self, stack: str, address: str) -> dict[str, Any]:
@@ -115,24 +130,54 @@ class Resolver:
             return self.done[key]
         body = self.raw[key][1]
         self.active.add(key)
+        texts: list[str] = []
         try:
-            resolved = {k: self.value(stack, v) for k, v in body.items() if k not in METADATA_KEYS}
+            resolved = self.mapping(stack, {k: v for k, v in body.items() if k not in METADATA_KEYS}, texts)
         finally:
             self.active.discard(key)
         self.done[key] = resolved
+        self.referencing[key] = texts
         return resolved
 
-    def value(self, stack: str, value: Any) -> Any:
+    def value(self, stack: str, value: Any, texts: list[str]) -> Any:
+        """`value` with its references resolved; every text holding `${` is added to `texts`.
+
+        Plain scalars are the most of a body: the container branches keep them without a call.
+        """
         if isinstance(value, str):
-            return self.text(stack, value) if "${" in value else value
-        if isinstance(value, list):
-            return [self.value(stack, item) for item in value]
+            if "${" not in value:
+                return value
+            texts.append(value)
+            return self.text(stack, value)
         if isinstance(value, dict):
-            return {k: self.value(stack, v) for k, v in value.items()}
+            return self.mapping(stack, value, texts)
+        if isinstance(value, list):
+            return [self.value(stack, item, texts) if isinstance(item, CONTAINERS) or
+                    (isinstance(item, str) and "${" in item) else item for item in value]
         return value
+
+    def mapping(self, stack: str, value: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+        out = {}
+        for key, item in value.items():
+            if "${" in key:
+                texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
+            if isinstance(item, CONTAINERS) or (isinstance(item, str) and "${" in item):
+                item = self.value(stack, item, texts)
+            out[key] = item
+        return out
 
     def text(self, stack: str, text: str) -> Any:
         """A string with `${...}` parts: the literal result, or Unresolved naming every reference."""
+        key = (stack, text)
+        if key in self.texts:
+            return self.texts[key]
+        cycles = self.cycles
+        resolved = self.resolve_text(stack, text)
+        if self.cycles == cycles:
+            self.texts[key] = resolved
+        return resolved
+
+    def resolve_text(self, stack: str, text: str) -> Any:
         parts = EXPRESSION.split(text)
         if len(parts) == 3 and parts[0] == parts[2] == "":
             return self.expression(stack, parts[1].strip())
@@ -154,10 +199,10 @@ class Resolver:
 
     def expression(self, stack: str, expr: str) -> Any:
         """One `${...}` body: a resource attribute, a data source attribute or a cross-stack output."""
-        if not TRAVERSAL.match(expr):
+        steps = traversal_steps(expr)
+        if steps is None:
             return Unresolved("${" + expr + "}")
-        steps = re.sub(r"\[\d+\]", "", expr).split(".")
-        if steps[:2] == ["data", "terraform_remote_state"] and len(steps) >= 5 and steps[3] == "outputs":
+        if steps[:2] == ("data", "terraform_remote_state") and len(steps) >= 5 and steps[3] == "outputs":
             return self.cross_stack(stack, expr, steps[2], steps[4])
         if steps[0] == "data":
             address, attribute = ".".join(steps[:3]), steps[3] if len(steps) > 3 else "id"
@@ -167,9 +212,10 @@ class Resolver:
 
     def attribute(self, reference: Reference, expr: str) -> Any:
         key = (reference.stack, reference.address)
-        unresolved = Unresolved("${" + expr + "}", (reference,))
+        if key in self.active:
+            self.cycles += 1
         if key not in self.raw or key in self.active:
-            return unresolved
+            return Unresolved("${" + expr + "}", (reference,))
         rtype, _ = self.raw[key]
         attributes = self.attributes(*key)
         value = attributes.get(reference.attribute)
@@ -178,7 +224,7 @@ class Resolver:
         if isinstance(value, Unresolved):
             return value
         if value is None or isinstance(value, dict | list):
-            return unresolved
+            return Unresolved("${" + expr + "}", (reference,))
         return value
 
     def cross_stack(self, stack: str, expr: str, remote: str, output: str) -> Any:
@@ -187,14 +233,40 @@ class Resolver:
         declared = ((doc or {}).get("output") or {}).get(output)
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
-        return self.value(producer, declared["value"])
+        return self.value(producer, declared["value"], [])
+
+
+def expression_texts(value: Any) -> list[str]:
+    """Every text holding `${` inside `value`, keys included."""
+    if isinstance(value, str):
+        return [value] if "${" in value else []
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in ([key] if "${" in key else []) + expression_texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in expression_texts(item)]
+    return []
+
+
+@lru_cache(maxsize=1 << 16)
+def traversal_steps(expr: str) -> tuple[str, ...] | None:
+    """The dotted steps of a traversal expression (`type.name.attr`, list indexes dropped), else None."""
+    if not TRAVERSAL.match(expr):
+        return None
+    return tuple(re.sub(r"\[\d+\]", "", expr).split("."))
+
+
+@lru_cache(maxsize=1 << 16)
+def referenced_addresses(text: str) -> tuple[str, ...]:
+    """`type.name` (or `data.type.name`) of every traversal in a text's `${...}` parts."""
+    found = (referenced_address(expr.strip()) for expr in EXPRESSION.findall(text))
+    return tuple(address for address in found if address is not None)
 
 
 def referenced_address(expr: str) -> str | None:
     """`type.name` (or `data.type.name`) of a traversal expression, else None."""
-    if not TRAVERSAL.match(expr):
+    steps = traversal_steps(expr)
+    if steps is None:
         return None
-    steps = re.sub(r"\[\d+\]", "", expr).split(".")
     size = 3 if steps[0] == "data" else 2
     return ".".join(steps[:size]) if len(steps) >= size else None
 

@@ -67,3 +67,28 @@ def test_lifecycle_and_provider_are_kept_apart_from_attributes(tmp_path: Path) -
     catalog = next(prod.of_type("databricks_catalog"))
     assert catalog.lifecycle == {"prevent_destroy": True} and catalog.provider == "databricks.account"
     assert set(catalog.attributes) == {"name"}
+
+
+def test_a_text_met_inside_a_cycle_still_resolves_once_its_resource_is_done(tmp_path: Path) -> None:
+    """Texts are resolved once per stack; one whose target was still being resolved is not remembered."""
+    dev = inventories(tmp_path, {"dev": {"resource": {"databricks_schema": {
+        "a": {"name": "a", "comment": "${databricks_schema.b.comment}"},
+        "b": {"name": "b", "comment": "${databricks_schema.a.name}"},
+        "c": {"name": "c", "comment": "${databricks_schema.a.name}"}}}}})["dev"]
+    comments = {r.name: r.get("comment") for r in dev.of_type("databricks_schema")}
+    assert isinstance(comments["a"], Unresolved) and isinstance(comments["b"], Unresolved)
+    assert comments["c"] == "a"
+
+
+def test_edges_come_from_values_keys_and_unresolved_metadata(tmp_path: Path) -> None:
+    dev = inventories(tmp_path, {"dev": {"resource": {
+        "databricks_catalog": {"c": {"name": "c"}},
+        "databricks_schema": {"s": {"name": "s"}, "t": {"name": "t"}},
+        "databricks_job": {"j": {
+            "name": "job", "tags": {"${databricks_catalog.c.name}": "x"},
+            "count": "${databricks_schema.s.id}", "lifecycle": {"ignore": "${databricks_schema.t.id}"},
+            "depends_on": ["databricks_schema.t"]}},
+    }}})["dev"]
+    job = next(dev.of_type("databricks_job"))
+    assert job.edges == ("databricks_schema.t", "databricks_catalog.c", "databricks_schema.s")
+    assert set(job.attributes) == {"name", "tags"}
