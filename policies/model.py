@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SYNTH, PLAN, LIVE = "synth", "plan", "live"
@@ -75,6 +76,35 @@ class Resource:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.attributes.get(key, default)
+
+    @property
+    def texts(self) -> tuple[str | Unresolved, ...]:
+        """Every string inside the attributes, at any depth (values known only after apply too)."""
+        return self._parts[0]
+
+    @property
+    def objects(self) -> tuple[dict[str, Any], ...]:
+        """Every object inside the attributes, the attributes themselves first."""
+        return self._parts[1]
+
+    @cached_property
+    def _parts(self) -> tuple[tuple[str | Unresolved, ...], tuple[dict[str, Any], ...]]:
+        """One walk of the attributes, shared by every rule that reads all of a resource's strings (a
+        credential anywhere, a name of the same stack anywhere): at 1,000 models each walk costs a tenth
+        of a second. Iterative, in document order."""
+        texts: list[str | Unresolved] = []
+        objects: list[dict[str, Any]] = []
+        todo: list[Any] = [self.attributes]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, str | Unresolved):
+                texts.append(value)
+            elif isinstance(value, dict):
+                objects.append(value)
+                todo.extend(reversed(value.values()))
+            elif isinstance(value, list):
+                todo.extend(reversed(value))
+        return tuple(texts), tuple(objects)
 
     def first(self, *path: str) -> dict[str, Any]:
         """The nested block at `path` (Terraform JSON writes a block as an object or a one-item list)."""

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lakestack.collector import collector_paused
 from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, parsed_synth_stacks
 from policies.model import BACKEND_TYPE, SYNTH, Inventory, Reference, Resource, Source, Unresolved
 
@@ -38,6 +39,11 @@ def read_synth(synth_dir: Path) -> list[Inventory]:
     """One inventory per environment (its stack and its `<env>-account` stack together)."""
     synth_dir = Path(synth_dir)
     stacks = parsed_synth_stacks(synth_dir)
+    with collector_paused():
+        return list(_inventories(synth_dir, stacks).values())
+
+
+def _inventories(synth_dir: Path, stacks: dict[str, dict[str, Any]]) -> dict[str, Inventory]:
     resolver = Resolver(stacks)
     inventories: dict[str, Inventory] = {}
     for stack in stacks:
@@ -49,7 +55,7 @@ def read_synth(synth_dir: Path) -> list[Inventory]:
         backend = backend_resource(stack, env, stacks[stack], source)
         if backend is not None:
             inventory.add(backend)
-    return list(inventories.values())
+    return inventories
 
 
 def backend_resource(stack: str, env: str, doc: dict[str, Any], source: Source) -> Resource | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lakestack.secrets import CREDENTIAL_VALUE
+from lakestack.secrets import credential_shaped
 from policies.model import LIVE, PLAN, SYNTH, Unresolved, literal
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
@@ -52,7 +52,9 @@ def no_credential_values(ctx: Context) -> Iterator[Violation]:
     """Every string attribute of every resource, at any depth: a credential pasted anywhere (a description,
     a tag, a job parameter) lands in state, plans and reviews just like a token resource would."""
     for resource in ctx.inventory.resources:
-        paths = [path for path, text in string_attributes(resource.attributes) if CREDENTIAL_VALUE.search(text)]
+        if not any(credential_shaped(str(text)) for text in resource.texts):
+            continue  # the common case, answered from the shared walk; paths are only spelled for a finding
+        paths = [path for path, text in string_attributes(resource.attributes) if credential_shaped(text)]
         if paths:
             yield Violation(resource, f"{resource.address} in {ctx.env.name} holds a value shaped like a credential "
                                       f"(a token, key or private key) in {', '.join(paths)}; the value is not "

@@ -8,7 +8,6 @@ applies holds no account-level object (those belong to `<env>-account`, applied 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from lakestack.terraform_json import environment_of_stack
 from policies.model import BACKEND_TYPE, SYNTH, Inventory, Resource, literal
@@ -72,19 +71,13 @@ def principal_names(resource: Resource) -> list[str]:
     return [name for key in PRINCIPAL_NAME_KEYS if (name := literal(resource.get(key)))]
 
 
-def named_values(value: Any) -> Iterator[str]:
-    """Every text a resource names objects by: each string, and `<catalog>.<schema>[.<name>]` of a block."""
-    if isinstance(value, dict):
-        catalog, schema = literal(value.get("catalog_name")), literal(value.get("schema_name"))
+def named_values(resource: Resource) -> Iterator[str]:
+    """Every text a resource names objects by: each string, and `<catalog>.<schema>` of each block naming both."""
+    yield from (text for text in resource.texts if isinstance(text, str))
+    for block in resource.objects:
+        catalog, schema = literal(block.get("catalog_name")), literal(block.get("schema_name"))
         if catalog and schema:
             yield f"{catalog}.{schema}"
-        for item in value.values():
-            yield from named_values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from named_values(item)
-    elif isinstance(value, str):
-        yield value
 
 
 def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
@@ -94,7 +87,7 @@ def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
         if not declared or resource.type == BACKEND_TYPE:
             continue
         reported: set[str] = set()
-        for text in named_values(resource.attributes):
+        for text in named_values(resource):
             found = declared.get(text)
             if found is None or text in reported:
                 continue
