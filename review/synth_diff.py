@@ -11,6 +11,7 @@ import re
 from pathlib import Path as FilePath
 from typing import Any
 
+from lakestack.collector import collector_paused
 from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
 from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange
 from review.masking import masked, masked_pair
@@ -68,8 +69,9 @@ def changes_from_synth(base_dir: FilePath | None, head_dir: FilePath) -> list[Re
 def changes_from_synth_docs(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]]) -> list[ResourceChange]:
     """The same from parsed stacks (stack name -> cdk.tf.json document), for callers that read them once."""
     changes: list[ResourceChange] = []
-    for stack in sorted(set(base) | set(head)):
-        changes.extend(_stack_changes(stack, base.get(stack, {}), head.get(stack, {})))
+    with collector_paused():  # the change model holds no cycle and lives until the review is rendered
+        for stack in sorted(set(base) | set(head)):
+            changes.extend(_stack_changes(stack, base.get(stack, {}), head.get(stack, {})))
     return changes
 
 
@@ -94,21 +96,35 @@ class _Side:
         self.found = resources(doc)
         self.texts: dict[str, Any] = {}
 
-    def attributes(self, address: str) -> dict[str, Any]:
-        """The resource's attributes (meta-arguments left out) with references resolved, as a plan shows them."""
-        return attributes(self.resolved(self.found[address][1]))
+    def attributes(self, address: str, texts: list[str] | None = None) -> dict[str, Any]:
+        """The resource's attributes (meta-arguments left out) with references resolved, as a plan shows them;
+        the texts holding references are added to `texts`."""
+        return attributes(self.resolved(self.found[address][1], [] if texts is None else texts))
 
-    def resolved(self, value: Any) -> Any:
-        """`resolve_references(value, self.found)`, each text looked up once."""
-        if isinstance(value, dict):
-            return {k: v if k in META_KEYS else self.resolved(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.resolved(v) for v in value]
-        if isinstance(value, str) and "${" in value:
+    def resolved(self, value: Any, texts: list[str]) -> Any:
+        """`resolve_references(value, self.found)`, each text looked up once; plain scalars are kept without a
+        call (they are the most of a body)."""
+        if isinstance(value, str):
+            if "${" not in value:
+                return value
+            texts.append(value)
             if value not in self.texts:
                 self.texts[value] = resolve_references(value, self.found)
             return self.texts[value]
+        if isinstance(value, list):
+            return [self.resolved(v, texts) if _resolvable(v) else v for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolved(v, texts) if k not in META_KEYS and _resolvable(v) else v
+                    for k, v in value.items()}
         return value
+
+    def resolves_alike(self, other: _Side, texts: list[str]) -> bool:
+        """Whether every one of `texts` resolves here as it does on the other side."""
+        return all(self.resolved(text, []) == other.resolved(text, []) for text in texts)
+
+
+def _resolvable(value: Any) -> bool:
+    return isinstance(value, dict | list) or (isinstance(value, str) and "${" in value)
 
 
 def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -128,9 +144,12 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
         origin = previous if previous in base.found and previous not in head.found else address
         if origin in base.found:
             paired_base.add(origin)
-            changes.append(_compare(stack, environment, address, rtype, base.attributes(origin),
-                                    head.attributes(address), ignored=_ignored(body),
-                                    previous=origin if origin != address else None))
+            texts: list[str] = []
+            after = head.attributes(address, texts)
+            # The same body whose references all resolve alike resolves alike: no need to resolve the base's.
+            alike = base.found[origin][1] == body and base.resolves_alike(head, texts)
+            changes.append(_compare(stack, environment, address, rtype, after if alike else base.attributes(origin),
+                                    after, ignored=_ignored(body), previous=origin if origin != address else None))
         else:
             changes.append(ResourceChange(
                 stack=stack, environment=environment, address=address, type=rtype,
