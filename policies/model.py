@@ -78,24 +78,30 @@ class Resource:
         return self.attributes.get(key, default)
 
     @property
-    def texts(self) -> tuple[str | Unresolved, ...]:
-        """Every string inside the attributes, at any depth (values known only after apply too)."""
+    def strings(self) -> tuple[str, ...]:
+        """Every literal string inside the attributes, at any depth."""
         return self._parts[0]
+
+    @property
+    def unresolved(self) -> tuple[Unresolved, ...]:
+        """Every value inside the attributes known only after apply, at any depth."""
+        return self._parts[1]
 
     @property
     def objects(self) -> tuple[dict[str, Any], ...]:
         """Every object inside the attributes, the attributes themselves first."""
-        return self._parts[1]
+        return self._parts[2]
 
     @cached_property
-    def _parts(self) -> tuple[tuple[str | Unresolved, ...], tuple[dict[str, Any], ...]]:
+    def _parts(self) -> tuple[tuple[str, ...], tuple[Unresolved, ...], tuple[dict[str, Any], ...]]:
         """One walk of the attributes, shared by every rule that reads all of a resource's strings (a
         credential anywhere, a name of the same stack anywhere): at 1,000 models each walk costs a tenth
         of a second. The rules use them as sets, so the order is the walk's own."""
-        texts: list[str | Unresolved] = []
+        strings: list[str] = []
+        unresolved: list[Unresolved] = []
         objects: list[dict[str, Any]] = [self.attributes]
-        _collect(self.attributes, texts, objects)
-        return tuple(texts), tuple(objects)
+        _collect(self.attributes, strings, unresolved, objects)
+        return tuple(strings), tuple(unresolved), tuple(objects)
 
     def first(self, *path: str) -> dict[str, Any]:
         """The nested block at `path` (Terraform JSON writes a block as an object or a one-item list)."""
@@ -117,20 +123,19 @@ class Resource:
         return DELETE in self.actions and CREATE in self.actions
 
 
-_TEXTS = (str, Unresolved)
-
-
-def _collect(container: dict[str, Any] | list[Any], texts: list[str | Unresolved],
+def _collect(container: dict[str, Any] | list[Any], strings: list[str], unresolved: list[Unresolved],
              objects: list[dict[str, Any]]) -> None:
-    """Add the strings and objects inside `container` (one call per container, none per scalar)."""
+    """Add what is inside `container` to the lists (one call per object or list, none per scalar)."""
     for item in container.values() if isinstance(container, dict) else container:
-        if isinstance(item, _TEXTS):
-            texts.append(item)
+        if isinstance(item, str):
+            strings.append(item)
         elif isinstance(item, dict):
             objects.append(item)
-            _collect(item, texts, objects)
+            _collect(item, strings, unresolved, objects)
         elif isinstance(item, list):
-            _collect(item, texts, objects)
+            _collect(item, strings, unresolved, objects)
+        elif isinstance(item, Unresolved):
+            unresolved.append(item)
 
 
 def blocks(value: Any) -> list[dict[str, Any]]:

@@ -52,7 +52,8 @@ def no_credential_values(ctx: Context) -> Iterator[Violation]:
     """Every string attribute of every resource, at any depth: a credential pasted anywhere (a description,
     a tag, a job parameter) lands in state, plans and reviews just like a token resource would."""
     for resource in ctx.inventory.resources:
-        if not any(credential_shaped(str(text)) for text in resource.texts):
+        if not any(map(credential_shaped, resource.strings)) and \
+                not any(credential_shaped(str(value)) for value in resource.unresolved):
             continue  # the common case, answered from the shared walk; paths are only spelled for a finding
         paths = [path for path, text in string_attributes(resource.attributes) if credential_shaped(text)]
         if paths:

@@ -71,13 +71,15 @@ def principal_names(resource: Resource) -> list[str]:
     return [name for key in PRINCIPAL_NAME_KEYS if (name := literal(resource.get(key)))]
 
 
-def named_values(resource: Resource) -> Iterator[str]:
+def named_values(resource: Resource) -> set[str]:
     """Every text a resource names objects by: each string, and `<catalog>.<schema>` of each block naming both."""
-    yield from (text for text in resource.texts if isinstance(text, str))
+    names = set(resource.strings)
     for block in resource.objects:
-        catalog, schema = literal(block.get("catalog_name")), literal(block.get("schema_name"))
-        if catalog and schema:
-            yield f"{catalog}.{schema}"
+        if "catalog_name" in block and "schema_name" in block:
+            catalog, schema = literal(block["catalog_name"]), literal(block["schema_name"])
+            if catalog and schema:
+                names.add(f"{catalog}.{schema}")
+    return names
 
 
 def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
@@ -86,16 +88,11 @@ def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
         declared = names.get(resource.stack)
         if not declared or resource.type == BACKEND_TYPE:
             continue
-        reported: set[str] = set()
-        for text in named_values(resource):
-            found = declared.get(text)
-            if found is None or text in reported:
-                continue
-            kind, target = found
+        for text in sorted(declared.keys() & named_values(resource)):
+            kind, target = declared[text]
             if target.address == resource.address or ctx.inventory.depends_on(resource, target) \
                     or ctx.inventory.depends_on(target, resource):  # the declaring resource takes the name from it
                 continue
-            reported.add(text)
             yield Violation(resource, f"{resource.address} in stack '{resource.stack}' names the {kind} '{text}' that "
                                       f"{target.address} declares, with no reference or depends_on path to it: a "
                                       "first apply can race its creation and a destroy can remove it first")
