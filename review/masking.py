@@ -55,7 +55,24 @@ def masked(value: Any, marked: frozenset[Path], path: Path = (), *, counterpart:
         return None
     if (path and (marked_sensitive(path, marked) or sensitive_name(path))) or _credential_leaf(value):
         return _mask(value, counterpart)
+    if not marked and _unmasked(value):
+        return value  # nothing inside is masked: the value itself, not a copy (most resources of a synth)
     return _masked_parts(value, marked, path, counterpart)
+
+
+def _unmasked(value: Any) -> bool:
+    """Whether no part of `value` has a secret's name or a credential's shape, without copying anything."""
+    if not isinstance(value, dict | list):
+        return True
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        if item is not None and (_named_or_shaped(key, item) or not _unmasked(item)):
+            return False
+    return True
+
+
+def _named_or_shaped(key: str | int, value: Any) -> bool:
+    """The two judgements that need no plan: a secret's name, a credential's shape."""
+    return _secret_key(key) or _credential_leaf(value)
 
 
 def _masked_parts(value: Any, marked: frozenset[Path], path: Path, counterpart: Any) -> Any:
@@ -81,7 +98,7 @@ def _masked_part(value: Any, key: str | int, marked: frozenset[Path], parent: Pa
         return None
     # Paths are only needed to look up plan marks; synth values carry none, so they skip building them.
     path = (*parent, key) if marked else parent
-    if top_marked or (marked and path in marked) or _secret_key(key) or _credential_leaf(value):
+    if top_marked or (marked and path in marked) or _named_or_shaped(key, value):
         return _mask(value, counterpart)
     return _masked_parts(value, marked, path, counterpart) if isinstance(value, dict | list) else value
 

@@ -59,27 +59,21 @@ def _touched(change: ResourceChange, catalogs: dict[str, str], hosts: dict[str, 
     # An unchanged resource carries one masked copy on both sides: its strings are read once.
     sides = (change.after,) if change.before is change.after else (change.before, change.after)
     for side in sides:
-        for key, value in _strings(side or {}):
-            if change.type == "databricks_catalog" and key == "name" and value in catalogs:
-                found.add(catalogs[value])
-            elif key in CATALOG_KEYS and value.split(".")[0] in catalogs:
-                found.add(catalogs[value.split(".")[0]])
-            elif value.rstrip("/") in hosts:
-                found.add(hosts[value.rstrip("/")])
+        _strings_touched(side or {}, "", change.type == "databricks_catalog", catalogs, hosts, found)
     return found
 
 
-def _strings(value: Any) -> list[tuple[str, str]]:
-    """(key, text) of every string inside `value`; a list item is under its list's key. One pass, no recursion:
-    every resource of both sides is read at 1,000 models."""
-    out: list[tuple[str, str]] = []
-    todo: list[tuple[str, Any]] = [("", value)]
-    while todo:
-        key, item = todo.pop()
-        if isinstance(item, dict):
-            todo.extend((str(k), v) for k, v in reversed(item.items()))
-        elif isinstance(item, list):
-            todo.extend((key, v) for v in reversed(item))
-        elif isinstance(item, str):
-            out.append((key, item))
-    return out
+def _strings_touched(value: dict[str, Any] | list[Any], key: str, is_catalog: bool, catalogs: dict[str, str],
+                     hosts: dict[str, str], found: set[str]) -> None:
+    """Add the environment of every catalog or host the strings inside `value` name; a list item is read under
+    its list's key. One call per object or list: every resource of both sides is read at 1,000 models."""
+    for part, item in value.items() if isinstance(value, dict) else ((key, item) for item in value):
+        if isinstance(item, str):
+            if is_catalog and part == "name" and item in catalogs:
+                found.add(catalogs[item])
+            elif part in CATALOG_KEYS and item.split(".")[0] in catalogs:
+                found.add(catalogs[item.split(".")[0]])
+            elif item.rstrip("/") in hosts:
+                found.add(hosts[item.rstrip("/")])
+        elif isinstance(item, dict | list):
+            _strings_touched(item, str(part), is_catalog, catalogs, hosts, found)

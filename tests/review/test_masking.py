@@ -97,3 +97,12 @@ def test_masking_from_a_path_judges_the_path_itself_then_each_part_by_its_own_ke
     value = {"outer": [{"name": "n", "api_key": "k", "deep": {"password": "p", "x": PAT, "y": 3}}]}
     assert masked(value, frozenset()) == {"outer": [{"name": "n", "api_key": MASK,
                                                      "deep": {"password": MASK, "x": MASK, "y": 3}}]}
+
+
+def test_a_value_with_nothing_to_mask_is_returned_as_it_is_and_one_with_a_secret_is_copied():
+    from review.masking import masked
+    plain = {"name": "n", "tags": [{"k": "v"}], "n": None}
+    assert masked(plain, frozenset()) is plain
+    secret = {"name": "n", "tags": [{"k": PAT}]}
+    shown = masked(secret, frozenset())
+    assert shown == {"name": "n", "tags": [{"k": MASK}]} and secret["tags"][0]["k"] == PAT
