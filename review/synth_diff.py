@@ -16,6 +16,7 @@ from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
 from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange
 from review.masking import masked, masked_pair
 
+CONTAINERS = (dict, list)
 NO_MARKS: frozenset[tuple[str | int, ...]] = frozenset()  # synth JSON carries no sensitivity marks
 
 # Meta-arguments and CDKTF metadata: they steer Terraform but are not attributes sent to Databricks.
@@ -112,19 +113,16 @@ class _Side:
                 self.texts[value] = resolve_references(value, self.found)
             return self.texts[value]
         if isinstance(value, list):
-            return [self.resolved(v, texts) if _resolvable(v) else v for v in value]
+            return [self.resolved(v, texts) if isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v)
+                    else v for v in value]
         if isinstance(value, dict):
-            return {k: self.resolved(v, texts) if k not in META_KEYS and _resolvable(v) else v
-                    for k, v in value.items()}
+            return {k: v if k in META_KEYS or not (isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v))
+                    else self.resolved(v, texts) for k, v in value.items()}
         return value
 
     def resolves_alike(self, other: _Side, texts: list[str]) -> bool:
         """Whether every one of `texts` resolves here as it does on the other side."""
         return all(self.resolved(text, []) == other.resolved(text, []) for text in texts)
-
-
-def _resolvable(value: Any) -> bool:
-    return isinstance(value, dict | list) or (isinstance(value, str) and "${" in value)
 
 
 def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:

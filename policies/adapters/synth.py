@@ -10,13 +10,14 @@ into the producing stack's output.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from lakestack.collector import collector_paused
 from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, parsed_synth_stacks
-from policies.model import BACKEND_TYPE, SYNTH, Inventory, Reference, Resource, Source, Unresolved
+from policies.model import BACKEND_TYPE, SYNTH, Inventory, Parts, Reference, Resource, Source, Unresolved
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
@@ -24,7 +25,6 @@ CROSS_STACK_INPUT = "cross-stack-reference-input-"
 METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
 # Metadata whose references are no graph edge of their own (`depends_on` is read as addresses).
 EDGELESS_KEYS = ("//", "lifecycle", "depends_on")
-CONTAINERS = (dict, list)
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -83,11 +83,20 @@ def address_of(mode: str, rtype: str, name: str) -> str:
     return f"{rtype}.{name}" if mode == "managed" else f"data.{rtype}.{name}"
 
 
+@dataclass
+class Walk:
+    """What resolving one resource met: its `${...}` texts (keys included, for its edges) and its parts."""
+
+    texts: list[str] = field(default_factory=list)
+    parts: Parts = field(default_factory=Parts)
+
+
 class Resolver:
     """Resolves references across all stacks of a synth, each attribute once and each text once per stack.
 
-    The walk that resolves a resource's attributes also keeps the texts holding `${...}`, so its
-    graph edges come from the same pass instead of a second reading of the body.
+    The walk that resolves a resource's attributes also keeps the texts holding `${...}` and what
+    the resolved attributes hold, so its graph edges and the rules' reading of every string come from
+    the same pass instead of further readings of the body.
     """
 
     def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
@@ -98,8 +107,7 @@ class Resolver:
                 self.raw[(stack, address_of(mode, rtype, name))] = (rtype, body)
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.active: set[tuple[str, str]] = set()
-        # `${...}` texts of each resolved resource (keys included), for its edges.
-        self.referencing: dict[tuple[str, str], list[str]] = {}
+        self.walks: dict[tuple[str, str], Walk] = {}
         self.texts: dict[tuple[str, str], Any] = {}
         # References met while their resource was still being resolved (a cycle): a text whose resolution met
         # one is not remembered, since the same text resolves further once that resource is done.
@@ -109,18 +117,19 @@ class Resolver:
         out = []
         for mode, rtype, name, body in raw_blocks(self.stacks[stack]):
             address = address_of(mode, rtype, name)
+            attributes = self.attributes(stack, address)
             out.append(Resource(
                 address=address, type=rtype, name=name, stack=stack, environment=env,
-                attributes=self.attributes(stack, address), source=source,
+                attributes=attributes, source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=self.edges(stack, address, body),
+                edges=self.edges(stack, address, body), parts=self.walks[(stack, address)].parts,
             ))
         return out
 
     def edges(self, stack: str, address: str, body: dict[str, Any]) -> tuple[str, ...]:
         """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
         found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
-        texts = list(self.referencing.get((stack, address), ()))
+        texts = list(self.walks[(stack, address)].texts)
         for key in METADATA_KEYS:
             if key in body and key not in EDGELESS_KEYS:
                 texts += expression_texts({key: body[key]})  # not resolved, but still an edge
@@ -136,39 +145,42 @@ class Resolver:
             return self.done[key]
         body = self.raw[key][1]
         self.active.add(key)
-        texts: list[str] = []
+        walk = Walk()
         try:
-            resolved = self.mapping(stack, {k: v for k, v in body.items() if k not in METADATA_KEYS}, texts)
+            resolved = self.mapping(stack, {k: v for k, v in body.items() if k not in METADATA_KEYS}, walk)
         finally:
             self.active.discard(key)
         self.done[key] = resolved
-        self.referencing[key] = texts
+        self.walks[key] = walk
         return resolved
 
-    def value(self, stack: str, value: Any, texts: list[str]) -> Any:
-        """`value` with its references resolved; every text holding `${` is added to `texts`.
-
-        Plain scalars are the most of a body: the container branches keep them without a call.
-        """
+    def value(self, stack: str, value: Any, walk: Walk) -> Any:
+        """`value` with its references resolved, and what it holds added to `walk`."""
         if isinstance(value, str):
             if "${" not in value:
+                walk.parts.strings.append(value)
                 return value
-            texts.append(value)
-            return self.text(stack, value)
+            walk.texts.append(value)
+            resolved = self.text(stack, value)
+            walk.parts.add(resolved)
+            return resolved
         if isinstance(value, dict):
-            return self.mapping(stack, value, texts)
+            return self.mapping(stack, value, walk)
         if isinstance(value, list):
-            return [self.value(stack, item, texts) if isinstance(item, CONTAINERS) or
-                    (isinstance(item, str) and "${" in item) else item for item in value]
+            return [self.value(stack, item, walk) for item in value]
         return value
 
-    def mapping(self, stack: str, value: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-        out = {}
+    def mapping(self, stack: str, value: dict[str, Any], walk: Walk) -> dict[str, Any]:
+        """Plain scalars are the most of a body: they are kept here, without a call."""
+        out: dict[str, Any] = {}
+        walk.parts.objects.append(out)
         for key, item in value.items():
             if "${" in key:
-                texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
-            if isinstance(item, CONTAINERS) or (isinstance(item, str) and "${" in item):
-                item = self.value(stack, item, texts)
+                walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
+            if isinstance(item, str) and "${" not in item:
+                walk.parts.strings.append(item)
+            elif isinstance(item, str | dict | list):
+                item = self.value(stack, item, walk)
             out[key] = item
         return out
 
@@ -239,7 +251,7 @@ class Resolver:
         declared = ((doc or {}).get("output") or {}).get(output)
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
-        return self.value(producer, declared["value"], [])
+        return self.value(producer, declared["value"], Walk())  # what it holds is added where it lands
 
 
 def expression_texts(value: Any) -> list[str]:

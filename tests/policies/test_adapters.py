@@ -92,3 +92,25 @@ def test_edges_come_from_values_keys_and_unresolved_metadata(tmp_path: Path) -> 
     job = next(dev.of_type("databricks_job"))
     assert job.edges == ("databricks_schema.t", "databricks_catalog.c", "databricks_schema.s")
     assert set(job.attributes) == {"name", "tags"}
+
+
+def test_the_parts_found_while_resolving_are_those_a_walk_of_the_attributes_finds(tmp_path: Path) -> None:
+    """Rules read every string from what the resolver met; it must be what is in the resolved attributes."""
+    from policies.model import Parts
+
+    remote = "${data.terraform_remote_state.cross-stack-reference-input-staging-account.outputs.tags}"
+    staging = inventories(tmp_path, {
+        "staging-account": {"resource": {"databricks_service_principal": {"deployer": {"display_name": "d"}}},
+                            "output": {"tags": {"value": {"owner": "${databricks_service_principal.deployer.id}",
+                                                          "team": ["ml", {"x": "y"}]}}}},
+        "staging": {"resource": {
+            "databricks_catalog": {"c": {"name": "cat"}},
+            "databricks_job": {"j": {"name": "job ${databricks_catalog.c.name}", "tags": remote, "n": 3,
+                                     "task": [{"k": ["a", "${databricks_catalog.c.name}"], "none": None}]}}}},
+    })["staging"]
+    job = next(staging.of_type("databricks_job"))
+    walked = Parts()
+    walked.add(job.attributes)
+    assert sorted(job.strings) == sorted(walked.strings) and "cat" in job.strings and "y" in job.strings
+    assert sorted(map(str, job.unresolved)) == sorted(map(str, walked.unresolved)) and job.unresolved
+    assert sorted(map(id, job.objects)) == sorted(map(id, walked.objects))
