@@ -227,6 +227,8 @@ class Inventory:
         """Whether `target` (same stack) is reachable from `resource` along references and `depends_on`."""
         if resource.stack != target.stack:
             return False
+        if target.address in resource.edges:
+            return True  # most names are reached through a direct reference: no search
         seen, todo = {resource.address}, list(resource.edges)
         while todo:
             address = todo.pop()
