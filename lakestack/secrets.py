@@ -5,6 +5,7 @@ LS-SEC-003 finds them in any attribute, the review and plan redaction mask them)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A key naming a credential: `client_secret`, `token_value`, `password`, `sas_token`, `access_key`, ...
 SECRET_NAME = re.compile(
@@ -18,3 +19,18 @@ CREDENTIAL_VALUE = re.compile(
     r"dapi[0-9a-f]{32}|dose[0-9a-f]{32}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|"
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}",
 )
+
+
+@lru_cache(maxsize=1 << 16)
+def secret_name(key: str) -> bool:
+    """Whether an attribute or option name names a credential. Remembered per name: a platform has a few hundred
+    distinct names, asked about hundreds of thousands of times by the review's masking at 1,000 models."""
+    return SECRET_NAME.search(key) is not None
+
+
+@lru_cache(maxsize=1 << 18)
+def credential_shaped(text: str) -> bool:
+    """Whether a text holds a credential-shaped value. Remembered per text: the review's masking and the audit's
+    LS-SEC-003 ask about the same resolved names and references many times over, and the search costs more than
+    the lookup."""
+    return CREDENTIAL_VALUE.search(text) is not None

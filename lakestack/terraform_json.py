@@ -8,12 +8,12 @@ version this code does not know is refused rather than half-understood.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lakestack.collector import collector_paused
 from lakestack.errors import InputError, key_path
 
 SYNTH_FILE = "cdk.tf.json"
@@ -201,21 +201,13 @@ def parsed_synth_stacks(synth_dir: Path) -> dict[str, dict[str, Any]]:
     """`synth_stacks`, parsed once per command: the review and its audit of the head read the same folder.
 
     Keyed by the folder and each stack file's size and modification time, so a folder written
-    again is parsed again. The cyclic garbage collector is paused during the parse and the parsed
-    documents frozen after it: they hold no cycles, and collecting over tens of thousands of
-    long-lived objects again and again cost a third of the audit at 1,000 models. Callers must
-    not change the documents.
+    again is parsed again. The documents are built with the cyclic collector paused
+    (`lakestack.collector`). Callers must not change them.
     """
     synth_dir = Path(synth_dir)
     files = sorted((synth_dir / "stacks").glob(f"*/{SYNTH_FILE}")) if synth_dir.is_dir() else []
     key = (str(synth_dir.resolve()), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
     if key not in _PARSED:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             _PARSED[key] = synth_stacks(synth_dir)
-        finally:
-            gc.freeze()
-            if enabled:
-                gc.enable()
     return _PARSED[key]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakestack.secrets import CREDENTIAL_VALUE, SECRET_NAME
+from lakestack.secrets import credential_shaped, secret_name
 from review.changes import Path
 
 MASK = "(sensitive)"
@@ -23,7 +23,7 @@ _NOTHING = object()
 
 def sensitive_name(path: Path) -> bool:
     """True when any key on the path names a secret (`client_secret`, `token_value`, `password`)."""
-    return any(isinstance(part, str) and SECRET_NAME.search(part) for part in path)
+    return any(_secret_key(part) for part in path)
 
 
 def marked_sensitive(path: Path, marked: frozenset[Path]) -> bool:
@@ -33,7 +33,7 @@ def marked_sensitive(path: Path, marked: frozenset[Path]) -> bool:
 
 def looks_like_credential(value: Any) -> bool:
     if isinstance(value, str):
-        return bool(CREDENTIAL_VALUE.search(value))
+        return credential_shaped(value)
     if isinstance(value, dict):
         return any(looks_like_credential(v) for v in value.values())
     if isinstance(value, list):
@@ -54,12 +54,65 @@ def masked(value: Any, marked: frozenset[Path], path: Path = (), *, counterpart:
     if value is None:
         return None
     if (path and (marked_sensitive(path, marked) or sensitive_name(path))) or _credential_leaf(value):
-        return CHANGED_MASK if counterpart is not _NOTHING and value != counterpart else MASK
+        return _mask(value, counterpart)
+    if not marked and _unmasked(value):
+        return value  # nothing inside is masked: the value itself, not a copy (most resources of a synth)
+    return _masked_parts(value, marked, path, counterpart)
+
+
+def _unmasked(value: Any) -> bool:
+    """Whether no part of `value` has a secret's name or a credential's shape (`_named_or_shaped`), without
+    copying anything; written out, as the review asks it of every resource of a large platform."""
+    if not isinstance(value, dict | list):
+        return True
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        if item is None:
+            continue
+        if isinstance(key, str) and secret_name(key):
+            return False
+        if isinstance(item, str):
+            if credential_shaped(item):
+                return False
+        elif not _unmasked(item):
+            return False
+    return True
+
+
+def _named_or_shaped(key: str | int, value: Any) -> bool:
+    """The two judgements that need no plan: a secret's name, a credential's shape."""
+    return _secret_key(key) or _credential_leaf(value)
+
+
+def _masked_parts(value: Any, marked: frozenset[Path], path: Path, counterpart: Any) -> Any:
+    """The parts of a value whose own path is not sensitive, each masked as `masked` would.
+
+    Every ancestor of a part has been judged already (a sensitive one is masked whole and never
+    entered), so a part needs only its own key and its own path checked, not its whole path again;
+    below the top, where no key has been judged yet, a mark on the empty path still covers every part.
+    """
+    top_marked = not path and () in marked
     if isinstance(value, dict):
-        return {k: masked(v, marked, (*path, k), counterpart=_child(counterpart, k)) for k, v in value.items()}
+        return {key: _masked_part(item, key, marked, path, _child(counterpart, key), top_marked)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [masked(v, marked, (*path, i), counterpart=_child(counterpart, i)) for i, v in enumerate(value)]
+        return [_masked_part(item, index, marked, path, _child(counterpart, index), top_marked)
+                for index, item in enumerate(value)]
     return value
+
+
+def _masked_part(value: Any, key: str | int, marked: frozenset[Path], parent: Path, counterpart: Any,
+                 top_marked: bool) -> Any:
+    if value is None:
+        return None
+    # Paths are only needed to look up plan marks; synth values carry none, so they skip building them.
+    path = (*parent, key) if marked else parent
+    if top_marked or (marked and path in marked) or _named_or_shaped(key, value):
+        return _mask(value, counterpart)
+    return _masked_parts(value, marked, path, counterpart) if isinstance(value, dict | list) else value
+
+
+def _mask(value: Any, counterpart: Any) -> str:
+    return CHANGED_MASK if counterpart is not _NOTHING and value != counterpart else MASK
 
 
 def masked_pair(before: Any, after: Any, marked: frozenset[Path]) -> tuple[Any, Any]:
@@ -67,8 +120,12 @@ def masked_pair(before: Any, after: Any, marked: frozenset[Path]) -> tuple[Any, 
     return masked(before, marked), masked(after, marked, counterpart=before)
 
 
+def _secret_key(key: str | int) -> bool:
+    return isinstance(key, str) and secret_name(key)
+
+
 def _credential_leaf(value: Any) -> bool:
-    return not isinstance(value, dict | list) and looks_like_credential(value)
+    return isinstance(value, str) and credential_shaped(value)
 
 
 def _child(value: Any, key: str | int) -> Any:

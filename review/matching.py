@@ -8,7 +8,7 @@ says is a finding of its own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from review.changes import ResourceChange
@@ -54,23 +54,26 @@ def _indexes(envs: Iterable[Postures]) -> tuple[dict[str, str], dict[str, str]]:
     return catalogs, hosts
 
 
-def _touched(change: ResourceChange, catalogs: dict[str, str], hosts: dict[str, str]) -> Iterator[str]:
-    for side in (change.before, change.after):
-        for key, value in _strings(side or {}):
-            if change.type == "databricks_catalog" and key == "name" and value in catalogs:
-                yield catalogs[value]
-            elif key in CATALOG_KEYS and value.split(".")[0] in catalogs:
-                yield catalogs[value.split(".")[0]]
-            elif value.rstrip("/") in hosts:
-                yield hosts[value.rstrip("/")]
+def _touched(change: ResourceChange, catalogs: dict[str, str], hosts: dict[str, str]) -> set[str]:
+    found: set[str] = set()
+    # An unchanged resource carries one masked copy on both sides: its strings are read once.
+    sides = (change.after,) if change.before is change.after else (change.before, change.after)
+    for side in sides:
+        _strings_touched(side or {}, "", change.type == "databricks_catalog", catalogs, hosts, found)
+    return found
 
 
-def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, str(k))
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v, key)
-    elif isinstance(value, str):
-        yield key, value
+def _strings_touched(value: dict[str, Any] | list[Any], key: str, is_catalog: bool, catalogs: dict[str, str],
+                     hosts: dict[str, str], found: set[str]) -> None:
+    """Add the environment of every catalog or host the strings inside `value` name; a list item is read under
+    its list's key. One call per object or list: every resource of both sides is read at 1,000 models."""
+    for part, item in value.items() if isinstance(value, dict) else ((key, item) for item in value):
+        if isinstance(item, str):
+            if is_catalog and part == "name" and item in catalogs:
+                found.add(catalogs[item])
+            elif part in CATALOG_KEYS and item.split(".")[0] in catalogs:
+                found.add(catalogs[item.split(".")[0]])
+            elif item.rstrip("/") in hosts:
+                found.add(hosts[item.rstrip("/")])
+        elif isinstance(item, dict | list):
+            _strings_touched(item, str(part), is_catalog, catalogs, hosts, found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from infra.config import PlatformConfig
@@ -85,6 +86,7 @@ def tier_judge(base: Postures, head: Postures) -> TierOf:
     """Environment -> the stricter of its base and head tier; one neither declares keeps its name as tier
     when that is a tier name (a removed `prod` stays prod), else `unknown`."""
 
+    @cache  # asked for every change of a large review, about a handful of environments
     def tier_of(environment: str) -> str:
         declared = [p[environment].tier for p in (base, head) if environment in p]
         return stricter(*declared) if declared else stricter(environment if environment in TIERS else None)

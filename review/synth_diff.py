@@ -11,10 +11,12 @@ import re
 from pathlib import Path as FilePath
 from typing import Any
 
+from lakestack.collector import collector_paused
 from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
 from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange
 from review.masking import masked, masked_pair
 
+CONTAINERS = (dict, list)
 NO_MARKS: frozenset[tuple[str | int, ...]] = frozenset()  # synth JSON carries no sensitivity marks
 
 # Meta-arguments and CDKTF metadata: they steer Terraform but are not attributes sent to Databricks.
@@ -68,8 +70,9 @@ def changes_from_synth(base_dir: FilePath | None, head_dir: FilePath) -> list[Re
 def changes_from_synth_docs(base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]]) -> list[ResourceChange]:
     """The same from parsed stacks (stack name -> cdk.tf.json document), for callers that read them once."""
     changes: list[ResourceChange] = []
-    for stack in sorted(set(base) | set(head)):
-        changes.extend(_stack_changes(stack, base.get(stack, {}), head.get(stack, {})))
+    with collector_paused():  # the change model holds no cycle and lives until the review is rendered
+        for stack in sorted(set(base) | set(head)):
+            changes.extend(_stack_changes(stack, base.get(stack, {}), head.get(stack, {})))
     return changes
 
 
@@ -82,8 +85,44 @@ def resources(doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     return found
 
 
-def _resolved(found: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {address: (rtype, resolve_references(body, found)) for address, (rtype, body) in found.items()}
+class _Side:
+    """One stack's managed resources on one side of the review, references resolved on demand.
+
+    A reference resolves from the raw bodies alone, so each distinct text is resolved once per side
+    (at 1,000 models the same `${databricks_catalog.catalog.name}` appears thousands of times), and a
+    body nobody compares or shows is never resolved.
+    """
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.found = resources(doc)
+        self.texts: dict[str, Any] = {}
+
+    def attributes(self, address: str, texts: list[str] | None = None) -> dict[str, Any]:
+        """The resource's attributes (meta-arguments left out) with references resolved, as a plan shows them;
+        the texts holding references are added to `texts`."""
+        return attributes(self.resolved(self.found[address][1], [] if texts is None else texts))
+
+    def resolved(self, value: Any, texts: list[str]) -> Any:
+        """`resolve_references(value, self.found)`, each text looked up once; plain scalars are kept without a
+        call (they are the most of a body)."""
+        if isinstance(value, str):
+            if "${" not in value:
+                return value
+            texts.append(value)
+            if value not in self.texts:
+                self.texts[value] = resolve_references(value, self.found)
+            return self.texts[value]
+        if isinstance(value, list):
+            return [self.resolved(v, texts) if isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v)
+                    else v for v in value]
+        if isinstance(value, dict):
+            return {k: v if k in META_KEYS or not (isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v))
+                    else self.resolved(v, texts) for k, v in value.items()}
+        return value
+
+    def resolves_alike(self, other: _Side, texts: list[str]) -> bool:
+        """Whether every one of `texts` resolves here as it does on the other side."""
+        return all(self.resolved(text, []) == other.resolved(text, []) for text in texts)
 
 
 def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -92,32 +131,37 @@ def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any]) -> list[ResourceChange]:
-    base, head = _resolved(resources(base_doc)), _resolved(resources(head_doc))
+    base, head = _Side(base_doc), _Side(head_doc)
     moved_from = {b.get("to"): b.get("from") for b in _blocks(head_doc, "moved")}
     imports = {b.get("to"): str(b.get("id", "")) for b in _blocks(head_doc, "import")}
     environment = environment_of_stack(stack)
     changes = []
     paired_base = set()
-    for address, (rtype, body) in head.items():
+    for address, (rtype, body) in head.found.items():
         previous = moved_from.get(address)
-        origin = previous if previous in base and previous not in head else address
-        if origin in base:
+        origin = previous if previous in base.found and previous not in head.found else address
+        if origin in base.found:
             paired_base.add(origin)
-            changes.append(_compare(stack, environment, address, rtype, base[origin][1], body,
-                                    previous=origin if origin != address else None))
+            texts: list[str] = []
+            after = head.attributes(address, texts)
+            # The same body whose references all resolve alike resolves alike: no need to resolve the base's.
+            alike = base.found[origin][1] == body and base.resolves_alike(head, texts)
+            changes.append(_compare(stack, environment, address, rtype, after if alike else base.attributes(origin),
+                                    after, ignored=_ignored(body), previous=origin if origin != address else None))
         else:
             changes.append(ResourceChange(
                 stack=stack, environment=environment, address=address, type=rtype,
                 actions=("no-op",) if address in imports else ("create",),
-                after=masked(attributes(body), NO_MARKS), importing_id=imports.get(address), source=SOURCE_SYNTH,
+                after=masked(head.attributes(address), NO_MARKS), importing_id=imports.get(address),
+                source=SOURCE_SYNTH,
             ))
-    for address, (rtype, body) in base.items():
-        if address in head or address in paired_base:
+    for address, (rtype, body) in base.found.items():
+        if address in head.found or address in paired_base:
             continue
         protected = bool((body.get("lifecycle") or {}).get("prevent_destroy"))
         changes.append(ResourceChange(
             stack=stack, environment=environment, address=address, type=rtype, actions=("delete",),
-            before=masked(attributes(body), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
+            before=masked(base.attributes(address), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
             notes=(UNPROTECTED_NOTE,) if protected else (),
         ))
     return changes + provider_changes(stack, environment, base_doc, head_doc)
@@ -142,22 +186,36 @@ def _required_providers(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: dict(spec) for name, spec in found.items() if isinstance(spec, dict)}
 
 
-def _compare(stack: str, environment: str, address: str, rtype: str, base_body: dict[str, Any],
-             head_body: dict[str, Any], *, previous: str | None) -> ResourceChange:
-    before, after = attributes(base_body), attributes(head_body)
-    ignored = set((head_body.get("lifecycle") or {}).get("ignore_changes") or ())
-    changed = sorted(k for k in set(before) | set(after) if k not in ignored and before.get(k) != after.get(k))
-    forcing = tuple((k,) for k in changed if k in FORCES_NEW.get(rtype, ()))
-    if forcing:
-        actions: tuple[str, ...] = ("delete", "create")
+def _ignored(head_body: dict[str, Any]) -> set[str]:
+    return set((head_body.get("lifecycle") or {}).get("ignore_changes") or ())
+
+
+def _compare(stack: str, environment: str, address: str, rtype: str, before: dict[str, Any],
+             after: dict[str, Any], *, ignored: set[str], previous: str | None) -> ResourceChange:
+    """The change between two resolved attribute sets; decided on raw values, kept masked."""
+    if before == after:
+        # Most resources of a large platform: nothing to decide, and one masked copy serves both sides.
+        actions: tuple[str, ...] = ("no-op",)
+        forcing: tuple[tuple[str, ...], ...] = ()
+        before = after = masked(after, NO_MARKS)
     else:
-        actions = ("update",) if changed else ("no-op",)
-    before, after = masked_pair(before, after, NO_MARKS)  # decided on raw values, kept masked
+        actions, forcing = _actions(rtype, before, after, ignored)
+        before, after = masked_pair(before, after, NO_MARKS)
     return ResourceChange(
         stack=stack, environment=environment, address=address, type=rtype, actions=actions,
         before=before, after=after, action_reason=REASON_FORCES_NEW if forcing else None,
         replace_paths=forcing, previous_address=previous, source=SOURCE_SYNTH,
     )
+
+
+def _actions(rtype: str, before: dict[str, Any], after: dict[str, Any],
+             ignored: set[str]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Terraform's actions for differing attributes, and the top-level ones that force a replacement."""
+    changed = sorted(k for k in set(before) | set(after) if k not in ignored and before.get(k) != after.get(k))
+    forcing = tuple((k,) for k in changed if k in FORCES_NEW.get(rtype, ()))
+    if forcing:
+        return ("delete", "create"), forcing
+    return ("update",) if changed else ("no-op",), forcing
 
 
 MAX_REFERENCE_DEPTH = 8  # chains such as table.catalog_name -> schema.catalog_name -> catalog.name

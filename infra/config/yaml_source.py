@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from lakestack.collector import collector_paused
 from lakestack.errors import InputError, key_path
-from lakestack.secrets import CREDENTIAL_VALUE
+from lakestack.secrets import credential_shaped
 
 PathKey = tuple[str | int, ...]
 
@@ -70,12 +72,13 @@ def load_yaml(path: Path) -> YamlSource:
                          "save the file as UTF-8") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
-    node = _compose(path, text)
-    builder = _Builder(YamlSource(path=path, data=None))
-    try:
-        builder.source.data = builder.build(node, (), 0) if node is not None else None
-    finally:
-        builder.loader.dispose()
+    with collector_paused():  # the node tree and the data hold no cycle (an alias to itself is refused)
+        node = _compose(path, text)
+        builder = _Builder(YamlSource(path=path, data=None))
+        try:
+            builder.source.data = builder.build(node, (), 0) if node is not None else None
+        finally:
+            builder.loader.dispose()
     if builder.problems:
         raise InputError(builder.problems)
     return builder.source
@@ -118,7 +121,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, loc: PathKey, depth: int) -> Any:
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
-        if id(node) in self.active:
+        if id(node) in self.active:  # only a mapping or a list, met again inside itself
             raise self._fatal(node, loc, "an alias refers to the block that contains it, which would never end "
                                          "(point the alias at a block outside itself)")
         if depth > MAX_DEPTH:
@@ -139,17 +142,20 @@ class _Builder:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode, loc: PathKey) -> Any:
-        value = self.loader.construct_object(node, deep=True)
-        if isinstance(value, str):
-            self._check_text(value, node, loc)
-        return value
+        if node.tag != STRING_TAG:
+            # The safe loader's own constructor resolves the others (ints, bools, floats, nulls, dates).
+            return self.loader.construct_object(node, deep=True)
+        self._check_text(node.value, node, loc)  # a string is its text: what the constructor would return
+        return node.value
 
     def _check_text(self, text: str, node: yaml.Node, loc: PathKey) -> None:
+        if not _suspicious(text):
+            return  # nearly every text; the message below is only spelled for one that is not
         where = f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}"
         control = CONTROL_CHARACTER.search(text)
         if control:
             self.problems.append(f"{where}: control character U+{ord(control.group()):04X} in the text (remove it)")
-        if CREDENTIAL_VALUE.search(text):
+        if credential_shaped(text):
             self.problems.append(
                 f"{where}: holds a value shaped like a credential (a token, key or private key); remove it: "
                 "credentials never go in the config, where every synthesized stack would carry them "
@@ -176,12 +182,13 @@ class _Builder:
 
     def _key(self, key_node: yaml.Node, loc: PathKey) -> str | None:
         """The key as text, or None (with a problem recorded) when YAML reads it as something else."""
-        where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
         if key_node.tag == "tag:yaml.org,2002:merge":
+            where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
             self.problems.append(f"{where}: merge keys ('<<') are not supported; write the keys out, or alias "
                                  "the whole value")
             return None
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STRING_TAG:
+            where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
             shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
             kind = key_node.tag.rsplit(":", 1)[-1]
             self.problems.append(f"{where}: key {shown!s} is not text (YAML reads it as {kind}); keys must be "
@@ -191,3 +198,10 @@ class _Builder:
         key = str(key_node.value)
         self._check_text(key, key_node, loc)
         return key
+
+
+@lru_cache(maxsize=1 << 16)
+def _suspicious(text: str) -> bool:
+    """Whether a text holds a control character or a credential shape. Remembered per text: a platform of
+    1,000 models repeats the same keys and values tens of thousands of times."""
+    return CONTROL_CHARACTER.search(text) is not None or credential_shaped(text)

@@ -9,18 +9,22 @@ into the producing stack's output.
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lakestack.collector import collector_paused
 from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, parsed_synth_stacks
-from policies.model import BACKEND_TYPE, SYNTH, Inventory, Reference, Resource, Source, Unresolved
+from policies.model import BACKEND_TYPE, SYNTH, Inventory, Parts, Reference, Resource, Source, Unresolved
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
 CROSS_STACK_INPUT = "cross-stack-reference-input-"
 METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
+# Metadata whose references are no graph edge of their own (`depends_on` is read as addresses).
+EDGELESS_KEYS = ("//", "lifecycle", "depends_on")
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -35,6 +39,11 @@ def read_synth(synth_dir: Path) -> list[Inventory]:
     """One inventory per environment (its stack and its `<env>-account` stack together)."""
     synth_dir = Path(synth_dir)
     stacks = parsed_synth_stacks(synth_dir)
+    with collector_paused():
+        return list(_inventories(synth_dir, stacks).values())
+
+
+def _inventories(synth_dir: Path, stacks: dict[str, dict[str, Any]]) -> dict[str, Inventory]:
     resolver = Resolver(stacks)
     inventories: dict[str, Inventory] = {}
     for stack in stacks:
@@ -46,7 +55,7 @@ def read_synth(synth_dir: Path) -> list[Inventory]:
         backend = backend_resource(stack, env, stacks[stack], source)
         if backend is not None:
             inventory.add(backend)
-    return list(inventories.values())
+    return inventories
 
 
 def backend_resource(stack: str, env: str, doc: dict[str, Any], source: Source) -> Resource | None:
@@ -74,8 +83,21 @@ def address_of(mode: str, rtype: str, name: str) -> str:
     return f"{rtype}.{name}" if mode == "managed" else f"data.{rtype}.{name}"
 
 
+@dataclass
+class Walk:
+    """What resolving one resource met: its `${...}` texts (keys included, for its edges) and its parts."""
+
+    texts: list[str] = field(default_factory=list)
+    parts: Parts = field(default_factory=Parts)
+
+
 class Resolver:
-    """Resolves references across all stacks of a synth, each attribute once."""
+    """Resolves references across all stacks of a synth, each attribute once and each text once per stack.
+
+    The walk that resolves a resource's attributes also keeps the texts holding `${...}` and what
+    the resolved attributes hold, so its graph edges and the rules' reading of every string come from
+    the same pass instead of further readings of the body.
+    """
 
     def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
         self.stacks = stacks
@@ -85,28 +107,36 @@ class Resolver:
                 self.raw[(stack, address_of(mode, rtype, name))] = (rtype, body)
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.active: set[tuple[str, str]] = set()
+        self.walks: dict[tuple[str, str], Walk] = {}
+        self.texts: dict[tuple[str, str], Any] = {}
+        # References met while their resource was still being resolved (a cycle): a text whose resolution met
+        # one is not remembered, since the same text resolves further once that resource is done.
+        self.cycles = 0
 
     def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
         out = []
         for mode, rtype, name, body in raw_blocks(self.stacks[stack]):
             address = address_of(mode, rtype, name)
+            attributes = self.attributes(stack, address)
             out.append(Resource(
                 address=address, type=rtype, name=name, stack=stack, environment=env,
-                attributes=self.attributes(stack, address), source=source,
+                attributes=attributes, source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=self.edges(stack, body),
+                edges=self.edges(stack, address, body), parts=self.walks[(stack, address)].parts,
             ))
         return out
 
-    def edges(self, stack: str, body: dict[str, Any]) -> tuple[str, ...]:
+    def edges(self, stack: str, address: str, body: dict[str, Any]) -> tuple[str, ...]:
         """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
         found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
-        text = json.dumps({k: v for k, v in body.items() if k not in ("lifecycle", "//", "depends_on")})
-        if "${" in text:
-            for expr in EXPRESSION.findall(text):
-                address = referenced_address(expr.strip())
-                if address is not None and (stack, address) in self.raw:
-                    found[address] = None
+        texts = list(self.walks[(stack, address)].texts)
+        for key in METADATA_KEYS:
+            if key in body and key not in EDGELESS_KEYS:
+                texts += expression_texts({key: body[key]})  # not resolved, but still an edge
+        for text in texts:
+            for target in referenced_addresses(text):
+                if (stack, target) in self.raw:
+                    found[target] = None
         return tuple(found)
 
     def attributes(self, stack: str, address: str) -> dict[str, Any]:
@@ -115,24 +145,57 @@ class Resolver:
             return self.done[key]
         body = self.raw[key][1]
         self.active.add(key)
+        walk = Walk()
         try:
-            resolved = {k: self.value(stack, v) for k, v in body.items() if k not in METADATA_KEYS}
+            resolved = self.mapping(stack, {k: v for k, v in body.items() if k not in METADATA_KEYS}, walk)
         finally:
             self.active.discard(key)
         self.done[key] = resolved
+        self.walks[key] = walk
         return resolved
 
-    def value(self, stack: str, value: Any) -> Any:
+    def value(self, stack: str, value: Any, walk: Walk) -> Any:
+        """`value` with its references resolved, and what it holds added to `walk`."""
         if isinstance(value, str):
-            return self.text(stack, value) if "${" in value else value
-        if isinstance(value, list):
-            return [self.value(stack, item) for item in value]
+            if "${" not in value:
+                walk.parts.strings.append(value)
+                return value
+            walk.texts.append(value)
+            resolved = self.text(stack, value)
+            walk.parts.add(resolved)
+            return resolved
         if isinstance(value, dict):
-            return {k: self.value(stack, v) for k, v in value.items()}
+            return self.mapping(stack, value, walk)
+        if isinstance(value, list):
+            return [self.value(stack, item, walk) for item in value]
         return value
+
+    def mapping(self, stack: str, value: dict[str, Any], walk: Walk) -> dict[str, Any]:
+        """Plain scalars are the most of a body: they are kept here, without a call."""
+        out: dict[str, Any] = {}
+        walk.parts.objects.append(out)
+        for key, item in value.items():
+            if "${" in key:
+                walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
+            if isinstance(item, str) and "${" not in item:
+                walk.parts.strings.append(item)
+            elif isinstance(item, str | dict | list):
+                item = self.value(stack, item, walk)
+            out[key] = item
+        return out
 
     def text(self, stack: str, text: str) -> Any:
         """A string with `${...}` parts: the literal result, or Unresolved naming every reference."""
+        key = (stack, text)
+        if key in self.texts:
+            return self.texts[key]
+        cycles = self.cycles
+        resolved = self.resolve_text(stack, text)
+        if self.cycles == cycles:
+            self.texts[key] = resolved
+        return resolved
+
+    def resolve_text(self, stack: str, text: str) -> Any:
         parts = EXPRESSION.split(text)
         if len(parts) == 3 and parts[0] == parts[2] == "":
             return self.expression(stack, parts[1].strip())
@@ -154,10 +217,10 @@ class Resolver:
 
     def expression(self, stack: str, expr: str) -> Any:
         """One `${...}` body: a resource attribute, a data source attribute or a cross-stack output."""
-        if not TRAVERSAL.match(expr):
+        steps = traversal_steps(expr)
+        if steps is None:
             return Unresolved("${" + expr + "}")
-        steps = re.sub(r"\[\d+\]", "", expr).split(".")
-        if steps[:2] == ["data", "terraform_remote_state"] and len(steps) >= 5 and steps[3] == "outputs":
+        if steps[:2] == ("data", "terraform_remote_state") and len(steps) >= 5 and steps[3] == "outputs":
             return self.cross_stack(stack, expr, steps[2], steps[4])
         if steps[0] == "data":
             address, attribute = ".".join(steps[:3]), steps[3] if len(steps) > 3 else "id"
@@ -167,9 +230,10 @@ class Resolver:
 
     def attribute(self, reference: Reference, expr: str) -> Any:
         key = (reference.stack, reference.address)
-        unresolved = Unresolved("${" + expr + "}", (reference,))
+        if key in self.active:
+            self.cycles += 1
         if key not in self.raw or key in self.active:
-            return unresolved
+            return Unresolved("${" + expr + "}", (reference,))
         rtype, _ = self.raw[key]
         attributes = self.attributes(*key)
         value = attributes.get(reference.attribute)
@@ -178,7 +242,7 @@ class Resolver:
         if isinstance(value, Unresolved):
             return value
         if value is None or isinstance(value, dict | list):
-            return unresolved
+            return Unresolved("${" + expr + "}", (reference,))
         return value
 
     def cross_stack(self, stack: str, expr: str, remote: str, output: str) -> Any:
@@ -187,14 +251,40 @@ class Resolver:
         declared = ((doc or {}).get("output") or {}).get(output)
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
-        return self.value(producer, declared["value"])
+        return self.value(producer, declared["value"], Walk())  # what it holds is added where it lands
+
+
+def expression_texts(value: Any) -> list[str]:
+    """Every text holding `${` inside `value`, keys included."""
+    if isinstance(value, str):
+        return [value] if "${" in value else []
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in ([key] if "${" in key else []) + expression_texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in expression_texts(item)]
+    return []
+
+
+@lru_cache(maxsize=1 << 16)
+def traversal_steps(expr: str) -> tuple[str, ...] | None:
+    """The dotted steps of a traversal expression (`type.name.attr`, list indexes dropped), else None."""
+    if not TRAVERSAL.match(expr):
+        return None
+    return tuple(re.sub(r"\[\d+\]", "", expr).split("."))
+
+
+@lru_cache(maxsize=1 << 16)
+def referenced_addresses(text: str) -> tuple[str, ...]:
+    """`type.name` (or `data.type.name`) of every traversal in a text's `${...}` parts."""
+    found = (referenced_address(expr.strip()) for expr in EXPRESSION.findall(text))
+    return tuple(address for address in found if address is not None)
 
 
 def referenced_address(expr: str) -> str | None:
     """`type.name` (or `data.type.name`) of a traversal expression, else None."""
-    if not TRAVERSAL.match(expr):
+    steps = traversal_steps(expr)
+    if steps is None:
         return None
-    steps = re.sub(r"\[\d+\]", "", expr).split(".")
     size = 3 if steps[0] == "data" else 2
     return ".".join(steps[:size]) if len(steps) >= size else None
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lakestack.secrets import CREDENTIAL_VALUE
-from policies.model import LIVE, PLAN, SYNTH, Unresolved, literal
+from lakestack.secrets import credential_shaped
+from policies.model import LIVE, PLAN, SYNTH, Inventory, Unresolved, literal
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
 from policies.rules.common import env_key
@@ -51,12 +51,26 @@ def no_long_lived_secrets(ctx: Context) -> Iterator[Violation]:
 def no_credential_values(ctx: Context) -> Iterator[Violation]:
     """Every string attribute of every resource, at any depth: a credential pasted anywhere (a description,
     a tag, a job parameter) lands in state, plans and reviews just like a token resource would."""
+    shaped = ctx.memo("credential_shaped_texts", lambda: credential_shaped_texts(ctx.inventory))
     for resource in ctx.inventory.resources:
-        paths = [path for path, text in string_attributes(resource.attributes) if CREDENTIAL_VALUE.search(text)]
+        if shaped.isdisjoint(resource.strings) and shaped.isdisjoint(map(str, resource.unresolved)):
+            continue  # the common case, answered from the shared walk; paths are only spelled for a finding
+        paths = [path for path, text in string_attributes(resource.attributes) if credential_shaped(text)]
         if paths:
             yield Violation(resource, f"{resource.address} in {ctx.env.name} holds a value shaped like a credential "
                                       f"(a token, key or private key) in {', '.join(paths)}; the value is not "
                                       "shown here")
+
+
+def credential_shaped_texts(inventory: Inventory) -> set[str]:
+    """The distinct texts of the inventory (values known only after apply by their expression) that hold a
+    credential's shape: each distinct text is judged once, and a resource holds one when it shares a text
+    with this set (most inventories have none)."""
+    texts: set[str] = set()
+    for resource in inventory.resources:
+        texts.update(resource.strings)
+        texts.update(map(str, resource.unresolved))
+    return {text for text in texts if credential_shaped(text)}
 
 
 def string_attributes(value: Any, path: str = "") -> Iterator[tuple[str, str]]:

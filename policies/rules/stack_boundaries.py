@@ -8,7 +8,6 @@ applies holds no account-level object (those belong to `<env>-account`, applied 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from lakestack.terraform_json import environment_of_stack
 from policies.model import BACKEND_TYPE, SYNTH, Inventory, Resource, literal
@@ -72,19 +71,15 @@ def principal_names(resource: Resource) -> list[str]:
     return [name for key in PRINCIPAL_NAME_KEYS if (name := literal(resource.get(key)))]
 
 
-def named_values(value: Any) -> Iterator[str]:
-    """Every text a resource names objects by: each string, and `<catalog>.<schema>[.<name>]` of a block."""
-    if isinstance(value, dict):
-        catalog, schema = literal(value.get("catalog_name")), literal(value.get("schema_name"))
-        if catalog and schema:
-            yield f"{catalog}.{schema}"
-        for item in value.values():
-            yield from named_values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from named_values(item)
-    elif isinstance(value, str):
-        yield value
+def named_values(resource: Resource) -> set[str]:
+    """Every text a resource names objects by: each string, and `<catalog>.<schema>` of each block naming both."""
+    names = set(resource.strings)
+    for block in resource.objects:
+        if "catalog_name" in block and "schema_name" in block:
+            catalog, schema = literal(block["catalog_name"]), literal(block["schema_name"])
+            if catalog and schema:
+                names.add(f"{catalog}.{schema}")
+    return names
 
 
 def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
@@ -93,16 +88,11 @@ def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
         declared = names.get(resource.stack)
         if not declared or resource.type == BACKEND_TYPE:
             continue
-        reported: set[str] = set()
-        for text in named_values(resource.attributes):
-            found = declared.get(text)
-            if found is None or text in reported:
-                continue
-            kind, target = found
+        for text in sorted(declared.keys() & named_values(resource)):
+            kind, target = declared[text]
             if target.address == resource.address or ctx.inventory.depends_on(resource, target) \
                     or ctx.inventory.depends_on(target, resource):  # the declaring resource takes the name from it
                 continue
-            reported.add(text)
             yield Violation(resource, f"{resource.address} in stack '{resource.stack}' names the {kind} '{text}' that "
                                       f"{target.address} declares, with no reference or depends_on path to it: a "
                                       "first apply can race its creation and a destroy can remove it first")

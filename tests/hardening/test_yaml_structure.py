@@ -100,3 +100,10 @@ def test_credential_in_any_config_string_is_refused_with_its_line(tmp_path, valu
 def test_duplicate_keys_still_reported(tmp_path):
     [message] = problems(tmp_path, "a: 1\nb: 2\na: 3\n")
     assert message == f"{tmp_path / 'platform.yaml'}:3: duplicate key 'a' (first at line 1); remove one of them"
+
+
+def test_the_same_bad_text_is_reported_at_every_line_it_appears(tmp_path):
+    """Texts are judged once each, but every place holding a refused one still gets its own file:line message."""
+    found = problems(tmp_path, f"a: {PAT}\nb:\n  - {PAT}\nc: \"x\\x01\"\nd: \"x\\x01\"\n")
+    where = [p.split(": ", 1)[0] for p in found]
+    assert where == [f"{tmp_path / 'platform.yaml'}:{line}" for line in (1, 3, 4, 5)], found

@@ -67,3 +67,50 @@ def test_lifecycle_and_provider_are_kept_apart_from_attributes(tmp_path: Path) -
     catalog = next(prod.of_type("databricks_catalog"))
     assert catalog.lifecycle == {"prevent_destroy": True} and catalog.provider == "databricks.account"
     assert set(catalog.attributes) == {"name"}
+
+
+def test_a_text_met_inside_a_cycle_still_resolves_once_its_resource_is_done(tmp_path: Path) -> None:
+    """Texts are resolved once per stack; one whose target was still being resolved is not remembered."""
+    dev = inventories(tmp_path, {"dev": {"resource": {"databricks_schema": {
+        "a": {"name": "a", "comment": "${databricks_schema.b.comment}"},
+        "b": {"name": "b", "comment": "${databricks_schema.a.name}"},
+        "c": {"name": "c", "comment": "${databricks_schema.a.name}"}}}}})["dev"]
+    comments = {r.name: r.get("comment") for r in dev.of_type("databricks_schema")}
+    assert isinstance(comments["a"], Unresolved) and isinstance(comments["b"], Unresolved)
+    assert comments["c"] == "a"
+
+
+def test_edges_come_from_values_keys_and_unresolved_metadata(tmp_path: Path) -> None:
+    dev = inventories(tmp_path, {"dev": {"resource": {
+        "databricks_catalog": {"c": {"name": "c"}},
+        "databricks_schema": {"s": {"name": "s"}, "t": {"name": "t"}},
+        "databricks_job": {"j": {
+            "name": "job", "tags": {"${databricks_catalog.c.name}": "x"},
+            "count": "${databricks_schema.s.id}", "lifecycle": {"ignore": "${databricks_schema.t.id}"},
+            "depends_on": ["databricks_schema.t"]}},
+    }}})["dev"]
+    job = next(dev.of_type("databricks_job"))
+    assert job.edges == ("databricks_schema.t", "databricks_catalog.c", "databricks_schema.s")
+    assert set(job.attributes) == {"name", "tags"}
+
+
+def test_the_parts_found_while_resolving_are_those_a_walk_of_the_attributes_finds(tmp_path: Path) -> None:
+    """Rules read every string from what the resolver met; it must be what is in the resolved attributes."""
+    from policies.model import Parts
+
+    remote = "${data.terraform_remote_state.cross-stack-reference-input-staging-account.outputs.tags}"
+    staging = inventories(tmp_path, {
+        "staging-account": {"resource": {"databricks_service_principal": {"deployer": {"display_name": "d"}}},
+                            "output": {"tags": {"value": {"owner": "${databricks_service_principal.deployer.id}",
+                                                          "team": ["ml", {"x": "y"}]}}}},
+        "staging": {"resource": {
+            "databricks_catalog": {"c": {"name": "cat"}},
+            "databricks_job": {"j": {"name": "job ${databricks_catalog.c.name}", "tags": remote, "n": 3,
+                                     "task": [{"k": ["a", "${databricks_catalog.c.name}"], "none": None}]}}}},
+    })["staging"]
+    job = next(staging.of_type("databricks_job"))
+    walked = Parts()
+    walked.add(job.attributes)
+    assert sorted(job.strings) == sorted(walked.strings) and "cat" in job.strings and "y" in job.strings
+    assert sorted(map(str, job.unresolved)) == sorted(map(str, walked.unresolved)) and job.unresolved
+    assert sorted(map(id, job.objects)) == sorted(map(id, walked.objects))

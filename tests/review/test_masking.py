@@ -83,3 +83,26 @@ def test_no_secret_in_review_of_synth(tmp_path, example_config):
         text = render(review, fmt=fmt)
         assert PAT not in text
     assert '"ci"' in render(review, fmt="json")  # ordinary values are still shown (creates: in the JSON)
+
+
+def test_a_mark_on_the_whole_value_masks_each_part_and_keeps_nulls():
+    from review.masking import masked
+    assert masked({"a": "1", "b": {"c": "2"}, "n": None}, frozenset({()})) == {"a": MASK, "b": MASK, "n": None}
+
+
+def test_masking_from_a_path_judges_the_path_itself_then_each_part_by_its_own_key():
+    from review.masking import masked
+    assert masked({"k": "v"}, frozenset({("config",)}), ("config", "env")) == MASK
+    assert masked({"k": "v"}, frozenset(), ("auth", "client_secret")) == MASK
+    value = {"outer": [{"name": "n", "api_key": "k", "deep": {"password": "p", "x": PAT, "y": 3}}]}
+    assert masked(value, frozenset()) == {"outer": [{"name": "n", "api_key": MASK,
+                                                     "deep": {"password": MASK, "x": MASK, "y": 3}}]}
+
+
+def test_a_value_with_nothing_to_mask_is_returned_as_it_is_and_one_with_a_secret_is_copied():
+    from review.masking import masked
+    plain = {"name": "n", "tags": [{"k": "v"}], "n": None}
+    assert masked(plain, frozenset()) is plain
+    secret = {"name": "n", "tags": [{"k": PAT}]}
+    shown = masked(secret, frozenset())
+    assert shown == {"name": "n", "tags": [{"k": MASK}]} and secret["tags"][0]["k"] == PAT

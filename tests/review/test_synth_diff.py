@@ -220,3 +220,14 @@ def test_a_provider_version_change_between_base_and_head_is_a_change_of_its_own(
     assert "provider.databricks" not in by_address(changes_from_synth(*same))
     review = review_of(example_config, base_dir=base, head_dir=head, audit=False)
     assert any(c.address == "provider.databricks" for c in review.changes)
+
+
+def test_an_unchanged_resource_is_a_no_op_with_its_secrets_masked_on_both_sides(tmp_path):
+    """Unchanged bodies skip the comparison, never the masking."""
+    secret = {"scope": "ci", "key": "k", "string_value": "s3cr3t", "comment": "of ${databricks_catalog.catalog.name}"}
+    doc = prod_doc(databricks_secret__ci=secret)
+    base, head = pair(tmp_path, {"prod": doc}, {"prod": doc})
+    change = by_address(changes_from_synth(base, head))["databricks_secret.ci"]
+    assert change.kind == "no-op"
+    assert change.before == change.after == {"scope": "ci", "key": "k", "string_value": "(sensitive)",
+                                             "comment": "of retail_prod"}
