@@ -14,9 +14,10 @@ Large platforms are synthesized in parallel processes, one per environment (its 
 account stack outputs, never from its stack objects (`infra.stacks.environment.PeerAccounts`).
 Each process pays jsii's start-up (about 1.5 s of CPU), so this pays off only above
 `PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
-manifest is merged in the toolkit's own format. `jobs` caps the processes running at once:
-each holds a jsii runtime with every object of its environment (about 640 MB for an
-environment of 8,000 resources), so `jobs=1` trades wall clock for memory.
+manifest is merged in the toolkit's own format. `jobs` caps the processes running at once
+(default: one more than the cores, `default_jobs`): each holds a jsii runtime with every object
+of its environment (about 640 MB for an environment of 8,000 resources), so `jobs=1` trades
+wall clock for memory.
 
 The worker processes run without jsii's runtime type checks (`PYTHONOPTIMIZE`: the provider
 bindings check every argument with typeguard under `__debug__`, about half of the Python time of
@@ -55,14 +56,15 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | N
     """Write `<out>/stacks/<stack>/cdk.tf.json` for every stack; return the files written.
 
     `parallel=None` chooses: one process per environment for platforms of `PARALLEL_MIN_MODELS` models
-    or more on a machine with more than one core. `jobs`: at most that many at once (default: the cores).
+    or more on a machine with more than one core. `jobs`: at most that many at once (default: `default_jobs`).
     """
     out = Path(out).resolve()
     check_out(out)
     environments = [env.name for env in config.envs()]
-    workers = min(len(environments), jobs or os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
+    workers = min(len(environments), jobs or default_jobs(cores))
     if parallel is None:
-        parallel = len(config.models) >= PARALLEL_MIN_MODELS and workers > 1
+        parallel = len(config.models) >= PARALLEL_MIN_MODELS and cores > 1 and workers > 1
     staging = _make_staging(out)
     try:
         if parallel and len(environments) > 1:
@@ -76,6 +78,13 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | N
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return sorted(out.glob("stacks/*/cdk.tf.json"))
+
+
+def default_jobs(cores: int) -> int:
+    """One process more than the cores: environments differ in size (dev holds no endpoints or monitors), and a
+    small one overlapping the large ones keeps both cores busy to the end (1,000 models on 2 cores: 23 s of wall
+    clock instead of 27 s, for the small environment's memory; docs/benchmark.md)."""
+    return cores + 1 if cores > 1 else 1
 
 
 def is_synth_output(folder: Path) -> bool:

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from infra.synth import MANIFEST, MARKER, _without_runtime_type_checks, is_synth_output, synth
+from infra.synth import MANIFEST, MARKER, _without_runtime_type_checks, default_jobs, is_synth_output, synth
 from lakestack.cli import main
 from tests.configs import EXAMPLE, config_from_data, example_data
 
@@ -116,6 +116,16 @@ def test_workers_start_without_runtime_type_checks_and_the_variable_is_restored(
     with _without_runtime_type_checks():
         pass
     assert "PYTHONOPTIMIZE" not in os.environ
+
+
+def test_default_jobs_overlap_one_environment_more_than_the_cores_and_one_core_stays_serial():
+    assert [default_jobs(cores) for cores in (1, 2, 8)] == [1, 3, 9]
+
+
+def test_jobs_one_synthesizes_environment_by_environment_to_the_same_bytes(tmp_path, example_config):
+    synth(example_config, tmp_path / "serial", parallel=False)
+    synth(example_config, tmp_path / "one-at-a-time", parallel=True, jobs=1)
+    assert tree(tmp_path / "one-at-a-time") == tree(tmp_path / "serial")
 
 
 def test_an_environment_synthesizes_alone_to_the_same_json(tmp_path, example_config):
