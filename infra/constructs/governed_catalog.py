@@ -76,7 +76,7 @@ class GovernedCatalog:
         self.schema_names = {name: SchemaName.of(schema) for name, schema in self.schemas.items()}
         readers = [deployer_ids[target] for target in env.promotion_targets]
         Grants(stack, "grants_catalog", catalog=self.catalog.name, grant=role_grants(env, "catalog", readers),
-                     depends_on=own_binding or None)
+               depends_on=own_binding or None)
         for name, schema_name in self.schema_names.items():
             grants = role_grants(env, "schema", readers if name == MODEL_SCHEMA else ())
             Grants(stack, terraform_name(f"grants_schema_{name}"), schema=schema_full_name(schema_name), grant=grants)
