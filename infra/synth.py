@@ -55,8 +55,7 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | N
           jobs: int | None = None, progress: Progress = no_progress) -> list[Path]:
     """Write `<out>/stacks/<stack>/cdk.tf.json` for every stack; return the files written.
 
-    `parallel=None` chooses: one process per environment for platforms of `PARALLEL_MIN_MODELS` models
-    or more on a machine with more than one core. `jobs`: at most that many at once (default: `default_jobs`).
+    `parallel=None` chooses (`in_processes`); `jobs`: at most that many processes at once (default: `default_jobs`).
     """
     out = Path(out).resolve()
     check_out(out)
@@ -64,7 +63,7 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | N
     cores = os.cpu_count() or 1
     workers = min(len(environments), jobs or default_jobs(cores))
     if parallel is None:
-        parallel = len(config.models) >= PARALLEL_MIN_MODELS and cores > 1 and workers > 1
+        parallel = in_processes(len(config.models), cores, jobs)
     staging = _make_staging(out)
     try:
         if parallel and len(environments) > 1:
@@ -78,6 +77,13 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | N
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return sorted(out.glob("stacks/*/cdk.tf.json"))
+
+
+def in_processes(models: int, cores: int, jobs: int | None) -> bool:
+    """One process per environment for platforms of `PARALLEL_MIN_MODELS` models or more, on more than one core
+    or when `jobs` is asked for: `jobs=1` then synthesizes one environment at a time, each process holding only
+    its own objects (one process for the whole platform would hold them all)."""
+    return models >= PARALLEL_MIN_MODELS and (cores > 1 or jobs is not None)
 
 
 def default_jobs(cores: int) -> int:

@@ -10,7 +10,16 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from infra.synth import MANIFEST, MARKER, _without_runtime_type_checks, default_jobs, is_synth_output, synth
+from infra.synth import (
+    MANIFEST,
+    MARKER,
+    PARALLEL_MIN_MODELS,
+    _without_runtime_type_checks,
+    default_jobs,
+    in_processes,
+    is_synth_output,
+    synth,
+)
 from lakestack.cli import main
 from tests.configs import EXAMPLE, config_from_data, example_data
 
@@ -120,6 +129,13 @@ def test_workers_start_without_runtime_type_checks_and_the_variable_is_restored(
 
 def test_default_jobs_overlap_one_environment_more_than_the_cores_and_one_core_stays_serial():
     assert [default_jobs(cores) for cores in (1, 2, 8)] == [1, 3, 9]
+
+
+def test_large_platforms_synthesize_per_environment_and_jobs_one_still_does():
+    large, small = PARALLEL_MIN_MODELS, PARALLEL_MIN_MODELS - 1
+    assert in_processes(large, cores=2, jobs=None) and in_processes(large, cores=2, jobs=1)
+    assert in_processes(large, cores=1, jobs=1)  # asked for: one environment's objects at a time
+    assert not in_processes(large, cores=1, jobs=None) and not in_processes(small, cores=8, jobs=2)
 
 
 def test_jobs_one_synthesizes_environment_by_environment_to_the_same_bytes(tmp_path, example_config):
