@@ -27,6 +27,11 @@ MAX_DEPTH = 100
 CONTAINERS = (dict, list)
 # Top-level sections of Terraform JSON that hold `<type>.<name>.<body>` objects.
 NAMED_SECTIONS = ("resource", "data")
+# The `terraform_remote_state` through which a stack reads stack `<stack>`'s outputs: CDKTF names its cross-stack
+# inputs `cross-stack-reference-input-<stack>`, and lakestack's stacks name the ones they declare the same way
+# (`infra.stacks.backend.remote_state`), so every reader of a synth or plan follows both alike.
+CROSS_STACK_INPUT = "cross-stack-reference-input-"
+CROSS_STACK_ADDRESS = f"data.terraform_remote_state.{CROSS_STACK_INPUT}"
 
 
 def read_json(path: Path, what: str = "JSON file") -> Any:

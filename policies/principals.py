@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from infra.config import Environment
-from lakestack.terraform_json import environment_of_stack
+from lakestack.terraform_json import CROSS_STACK_ADDRESS, environment_of_stack
 from policies.model import Inventory, Resource, Unresolved, literal
 
 ALL_USERS = frozenset({"account users", "users", "all users"})
@@ -21,8 +21,6 @@ APPLICATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 SERVICE_PRINCIPAL_TYPES = ("databricks_service_principal",)
 GROUP_TYPES = ("databricks_group",)
 USER_TYPES = ("databricks_user",)
-# A plan reads another stack's output through this data source (`...-input-<stack>.outputs.<output>`).
-CROSS_STACK_INPUT = "data.terraform_remote_state.cross-stack-reference-input-"
 
 
 class Kind(StrEnum):
@@ -117,8 +115,8 @@ class Principals:
             stack = None
             if ref.address.split(".")[0] in SERVICE_PRINCIPAL_TYPES:
                 stack = ref.stack
-            elif ref.address.startswith(CROSS_STACK_INPUT):  # in a principal position: the deployer's id
-                stack = ref.address.removeprefix(CROSS_STACK_INPUT)
+            elif ref.address.startswith(CROSS_STACK_ADDRESS):  # in a principal position: the deployer's id
+                stack = ref.address.removeprefix(CROSS_STACK_ADDRESS)
             environment = environment_of_stack(stack) if stack and stack.endswith("-account") else None
             if environment in self.env.platform.environments and environment != self.env.name:
                 return environment

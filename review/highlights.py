@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.config.roles import reader_privileges
+from lakestack.terraform_json import CROSS_STACK_ADDRESS
 from review.changes import PROVIDER_TYPE, ResourceChange
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
@@ -45,7 +46,7 @@ SECURABLE_KEYS = ("catalog", "schema", "model", "table", "volume", "function", "
 
 TierOf = Callable[[str], str]
 ACCOUNT_DEPLOYER = re.compile(
-    r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-(.+)-account\.outputs\.[^}]*application_id\}$")
+    r"^\$\{" + re.escape(CROSS_STACK_ADDRESS) + r"(.+)-account\.outputs\.[^}]*application_id\}$")
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,16 @@ from infra.cdk import (
     TerraformStack,
 )
 from infra.config.model import BackendConfig
+from lakestack.terraform_json import CROSS_STACK_INPUT
 
-# CDKTF's name for the data source through which a stack reads another's outputs. Stacks that read another
-# environment's account stack declare it themselves under the same name (see `remote_state`), so every reader
-# of the synthesized JSON (the audit, the review) follows both kinds the same way.
-REMOTE_STATE_PREFIX = "cross-stack-reference-input-"
+# Per backend type: the class a stack's own backend is, and the data source that reads that state from another stack.
+BACKEND_CLASSES: dict[str, tuple[Any, Any]] = {
+    "local": (LocalBackend, DataTerraformRemoteStateLocal),
+    "s3": (S3Backend, DataTerraformRemoteStateS3),
+    "azurerm": (AzurermBackend, DataTerraformRemoteStateAzurerm),
+    "gcs": (GcsBackend, DataTerraformRemoteStateGcs),
+    "remote": (RemoteBackend, DataTerraformRemoteState),
+}
 
 
 @dataclass(frozen=True)
@@ -68,9 +73,7 @@ def backend_props(backend: BackendConfig, stack_name: str, suffix: str = "") -> 
 def configure_backend(stack: TerraformStack, backend: BackendConfig, stack_name: str, suffix: str = "") -> None:
     """Attach the backend; the backend class's constructor checks the options."""
     spec = backend_props(backend, stack_name, suffix)
-    backend_class = {"local": LocalBackend, "s3": S3Backend, "azurerm": AzurermBackend, "gcs": GcsBackend,
-                     "remote": RemoteBackend}[spec.kind]
-    backend_class(stack, **spec.props)
+    BACKEND_CLASSES[spec.kind][0](stack, **spec.props)
     for option, value in spec.overrides.items():
         stack.add_override(f"terraform.backend.{spec.kind}.{option}", value)
 
@@ -82,13 +85,11 @@ def remote_state(scope: Construct, backend: BackendConfig, stack_name: str, suff
     it (`infra.synth` builds each environment in its own process).
     """
     spec = backend_props(backend, stack_name, suffix)
-    name = REMOTE_STATE_PREFIX + stack_name
-    if spec.kind == "remote":
-        return DataTerraformRemoteState(scope, name, **spec.props)
-    data_class = {"local": DataTerraformRemoteStateLocal, "s3": DataTerraformRemoteStateS3,
-                  "azurerm": DataTerraformRemoteStateAzurerm, "gcs": DataTerraformRemoteStateGcs}[spec.kind]
-    # Follow the reading stack's Terraform workspace, as CDKTF's own cross-stack references do.
-    return data_class(scope, name, workspace="${terraform.workspace}", **spec.props)
+    data_class = BACKEND_CLASSES[spec.kind][1]
+    # Follow the reading stack's Terraform workspace, as CDKTF's own cross-stack references do; the remote
+    # backend names its workspace in `workspaces` instead, and CDKTF passes it nothing more.
+    workspace = {} if spec.kind == "remote" else {"workspace": "${terraform.workspace}"}
+    return data_class(scope, CROSS_STACK_INPUT + stack_name, **workspace, **spec.props)
 
 
 def _suffixed(key: str, suffix: str) -> str:

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from lakestack.collector import collector_paused
-from lakestack.terraform_json import SYNTH_FILE, environment_of_stack, parsed_synth_stacks
+from lakestack.terraform_json import CROSS_STACK_INPUT, SYNTH_FILE, environment_of_stack, parsed_synth_stacks
 from policies.model import BACKEND_TYPE, SYNTH, Inventory, Parts, Reference, Resource, Source, Unresolved
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
-CROSS_STACK_INPUT = "cross-stack-reference-input-"
 METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
 # Metadata whose references are no graph edge of their own (`depends_on` is read as addresses).
 EDGELESS_KEYS = ("//", "lifecycle", "depends_on")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lakestack.terraform_json import environment_of_stack
+from lakestack.terraform_json import CROSS_STACK_ADDRESS, environment_of_stack
 from policies.model import Resource, Unresolved, literal
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
 from policies.rules.common import env_key
@@ -14,7 +14,6 @@ CATALOG_TYPES = ("databricks_catalog",)
 BINDING_TYPES = ("databricks_workspace_binding", "databricks_catalog_workspace_binding")
 READ_WRITE, READ_ONLY = "BINDING_TYPE_READ_WRITE", "BINDING_TYPE_READ_ONLY"
 WORKSPACE_TYPES = ("databricks_mws_workspaces",)
-REMOTE_STATE = "data.terraform_remote_state.cross-stack-reference-input-"  # a plan's cross-stack input
 
 
 def catalogs_isolated(ctx: Context) -> Iterator[Violation]:
@@ -45,8 +44,9 @@ def workspace_env(ctx: Context, value: Any) -> str | None:
         for ref in value.refs:
             if ref.address.split(".")[0] in WORKSPACE_TYPES:
                 return environment_of_stack(ref.stack)
-            if ref.address.startswith(REMOTE_STATE) and "workspace" in value.expression:
-                return environment_of_stack(ref.address.removeprefix(REMOTE_STATE))
+            # a cross-stack input: the workspace id another stack outputs
+            if ref.address.startswith(CROSS_STACK_ADDRESS) and "workspace" in value.expression:
+                return environment_of_stack(ref.address.removeprefix(CROSS_STACK_ADDRESS))
         return None
     text = literal(value)
     if text is None or not text.isdigit():
