@@ -65,14 +65,7 @@ class Parts:
 
     def add(self, value: Any) -> None:
         """Add `value` and everything inside it."""
-        if isinstance(value, str):
-            self.strings.append(value)
-        elif isinstance(value, Unresolved):
-            self.unresolved.append(value)
-        elif isinstance(value, dict | list):
-            if isinstance(value, dict):
-                self.objects.append(value)
-            _collect(value, self)
+        _collect([value], self)
 
 
 @dataclass

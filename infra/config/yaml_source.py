@@ -116,8 +116,12 @@ class _Builder:
         self.distinct: set[int] = set()
         self.active: set[int] = set()
 
+    def _where(self, node: yaml.Node, loc: PathKey) -> str:
+        """`file:line: key.path` of a node, the start of every problem reported about it."""
+        return f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}"
+
     def _fatal(self, node: yaml.Node, loc: PathKey, problem: str) -> InputError:
-        return InputError(f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}: {problem}")
+        return InputError(f"{self._where(node, loc)}: {problem}")
 
     def build(self, node: yaml.Node, loc: PathKey, depth: int) -> Any:
         self.source.lines.setdefault(loc, node.start_mark.line + 1)
@@ -151,7 +155,7 @@ class _Builder:
     def _check_text(self, text: str, node: yaml.Node, loc: PathKey) -> None:
         if not _suspicious(text):
             return  # nearly every text; the message below is only spelled for one that is not
-        where = f"{self.source.path}:{node.start_mark.line + 1}: {key_path(loc)}"
+        where = self._where(node, loc)
         control = CONTROL_CHARACTER.search(text)
         if control:
             self.problems.append(f"{where}: control character U+{ord(control.group()):04X} in the text (remove it)")
@@ -183,12 +187,12 @@ class _Builder:
     def _key(self, key_node: yaml.Node, loc: PathKey) -> str | None:
         """The key as text, or None (with a problem recorded) when YAML reads it as something else."""
         if key_node.tag == "tag:yaml.org,2002:merge":
-            where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
+            where = self._where(key_node, loc)
             self.problems.append(f"{where}: merge keys ('<<') are not supported; write the keys out, or alias "
                                  "the whole value")
             return None
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STRING_TAG:
-            where = f"{self.source.path}:{key_node.start_mark.line + 1}: {key_path(loc)}"
+            where = self._where(key_node, loc)
             shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
             kind = key_node.tag.rsplit(":", 1)[-1]
             self.problems.append(f"{where}: key {shown!s} is not text (YAML reads it as {kind}); keys must be "
