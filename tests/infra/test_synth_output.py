@@ -177,3 +177,13 @@ def test_parallel_synth_with_a_shared_account_stack(tmp_path):
     synth(config, tmp_path / "serial", parallel=False)
     synth(config, tmp_path / "parallel", parallel=True)
     assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_that_are_not_a_positive_count_are_refused_with_exit_2(jobs, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["synth", "--config", str(EXAMPLE), "--out", str(tmp_path / "out"), "--jobs", jobs])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "not a positive number of processes; for example --jobs 1" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
