@@ -24,6 +24,7 @@ import types
 from typing import TYPE_CHECKING
 
 from infra.cdk_engine import Engine, require, selected_engine
+from infra.node_runtime import node_options_for_runtime
 from lakestack.errors import InputError
 
 
@@ -125,7 +126,8 @@ else:
     ENGINE = selected_engine()
     require(ENGINE, ENGINE.core)
     require(ENGINE, ENGINE.provider)
-    _core = importlib.import_module(ENGINE.core)
+    with node_options_for_runtime():  # the jsii runtime starts with the first CDK module (infra/node_runtime.py)
+        _core = importlib.import_module(ENGINE.core)
     Construct = importlib.import_module("constructs").Construct
 
     App = _core.App

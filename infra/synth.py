@@ -16,7 +16,7 @@ Each process pays jsii's start-up (about 1.5 s of CPU), so this pays off only ab
 `PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
 manifest is merged in the toolkit's own format. `jobs` caps the processes running at once
 (default: one more than the cores, `default_jobs`): each holds a jsii runtime with every object
-of its environment (about 640 MB for an environment of 8,000 resources), so `jobs=1` trades
+of its environment (about 540 MB for an environment of 8,000 resources), so `jobs=1` trades
 wall clock for memory.
 
 The worker processes run without jsii's runtime type checks (`PYTHONOPTIMIZE`: the provider
@@ -33,14 +33,15 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from infra.cdk_engine import selected_engine
 from infra.config.model import PlatformConfig
 from infra.stacks.names import account_stack_name, stack_names
+from lakestack.environ import variable_set
 from lakestack.errors import InputError
 from lakestack.progress import Progress, no_progress
 
@@ -134,18 +135,9 @@ def _swap_in(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-@contextmanager
-def _without_runtime_type_checks() -> Iterator[None]:
+def _without_runtime_type_checks() -> AbstractContextManager[None]:
     """Workers spawned inside start with `PYTHONOPTIMIZE=1` (see the module docstring); restored after."""
-    previous = os.environ.get("PYTHONOPTIMIZE")
-    os.environ["PYTHONOPTIMIZE"] = "1"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("PYTHONOPTIMIZE", None)
-        else:
-            os.environ["PYTHONOPTIMIZE"] = previous
+    return variable_set("PYTHONOPTIMIZE", "1")
 
 
 def _synth_group(config: PlatformConfig, environments: Collection[str] | None, outdir: Path,
