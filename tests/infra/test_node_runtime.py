@@ -78,11 +78,12 @@ console.log(JSON.stringify({before, found, keys: Object.keys(provider), after: g
 """
 
 
-def fake_provider(root: Path, index_lines: list[str]) -> Path:
+def fake_provider(root: Path, index_lines: list[str], module_file: str = "{name}.js") -> Path:
     lib = root / "node_modules" / "@cdktf" / "provider-databricks" / "lib"
-    lib.mkdir(parents=True)
     for name, cls in (("model-serving", "ModelServing"), ("grants", "Grants")):
-        (lib / f"{name}.js").write_text(MODULE.format(name=name, cls=cls), encoding="utf-8")
+        module = lib / module_file.format(name=name)
+        module.parent.mkdir(parents=True, exist_ok=True)
+        module.write_text(MODULE.format(name=name, cls=cls), encoding="utf-8")
     (lib / "index.js").write_text('"use strict";\n' + "\n".join(index_lines) + "\n", encoding="utf-8")
     (lib.parent / "package.json").write_text('{"name": "@cdktf/provider-databricks", "main": "lib/index.js"}',
                                              encoding="utf-8")
@@ -105,6 +106,17 @@ def test_the_index_loads_a_module_on_first_use_only(tmp_path):
     assert seen["keys"] == ["grants", "modelServing"]
     assert seen["after"] == ["model-serving"]
     assert seen["again"] is True
+
+
+def test_an_index_of_starred_imports_loads_a_module_on_first_use_too(tmp_path):
+    """CDK Terrain's provider index: `exports.<name> = __importStar(require("./<module>/index"));`."""
+    star = ('var __importStar = (m) => (m && m.__esModule ? m : { ...m, default: m });')
+    index = [star, *(f'exports.{name} = __importStar(require("./{path}/index"));'
+                      for name, path in (("grants", "grants"), ("modelServing", "model-serving")))]
+    seen = lookups(fake_provider(tmp_path, index, module_file="{name}/index.js"))
+    assert seen["before"] == []
+    assert seen["found"] == "function"
+    assert seen["after"] == ["model-serving"]
 
 
 def test_an_index_in_another_shape_loads_as_node_would(tmp_path):
