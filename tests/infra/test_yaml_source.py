@@ -12,8 +12,10 @@ import yaml
 
 from infra.config import yaml_source
 from infra.config.yaml_source import load_yaml
+from lakestack.errors import InputError
 from tests.configs import EXAMPLE
 
+CREDENTIAL = "dapi" + "0123456789abcdef" * 2
 # Every kind of scalar the safe loader resolves, in plain, quoted, block and flow styles.
 SCALARS = """\
 text: plain text (with) [brackets], commas and a colon:inside
@@ -67,7 +69,9 @@ def same(a: Any, b: Any) -> bool:
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return (math.isnan(a) and math.isnan(b)) if isinstance(a, float) and a != a else a == b
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
 
 
 @pytest.mark.parametrize("text", [SCALARS, EXAMPLE.read_text(encoding="utf-8")], ids=["scalars", "example"])
@@ -108,3 +112,18 @@ def test_the_shared_tag_resolution_is_the_safe_loaders(tmp_path):
     path.write_text("".join(f"k{i}: {v}\nl{i}: [{v}]\n" for i, v in enumerate(values)) + "m: '12'\n")
     source = load_yaml(path)
     assert source._lines is None and same(source.data, yaml.load(path.read_text(), Loader=yaml.SafeLoader))
+
+
+@pytest.mark.parametrize("text, refusal", [
+    ("project: retail\n\"a\\x07\": 1\n", ":2: (top level): control character U+0007"),
+    (f"project: retail\ngroups:\n  {CREDENTIAL}: x\n", ":3: groups: holds a value shaped like"),
+    ("project: retail\nproject: other\n", ":2: duplicate key 'project' (first at line 1)"),
+    ("project: retail\ngroups:\n  yes: x\n", ":3: groups: key yes is not text (YAML reads it as bool)"),
+])
+def test_a_refused_key_is_reported_by_the_checked_build(tmp_path, text, refusal):
+    path = tmp_path / "platform.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_yaml(path)
+    [message] = caught.value.problems
+    assert message.startswith(f"{path}{refusal}"), message
