@@ -54,7 +54,8 @@ Identifier = Annotated[str, AfterValidator(identifier)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Validators built on first use, as for every config class (infra.config.model.Strict).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class FeatureLookup(_Strict):

@@ -6,6 +6,12 @@ of each mapping key and sequence item by its path. Building the tree ourselves i
 file's structure is bounded: aliases may not expand without limit (a "billion laughs" file) or
 refer to themselves, nesting stays shallow, keys are strings, strings hold no control characters
 and no value shaped like a credential (it would be written into every synthesized stack).
+
+Most files are clean, and every command loads one, so a file without anchors is first built without
+paths or lines: each check there only decides whether the file is clean. At the first doubt (an anchor,
+a refused text, a duplicate or non-text key, a tag it does not know) the checked build runs instead and
+says exactly what is wrong, where; the lines of a clean file are found the same way when an error about
+its content first asks for one.
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from lakestack.collector import collector_paused
 from lakestack.errors import InputError, key_path
@@ -25,7 +34,10 @@ from lakestack.secrets import credential_shaped
 PathKey = tuple[str | int, ...]
 
 # libyaml's parser when PyYAML was built with it (about 3x faster on large platforms), same node marks.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    SafeLoader = yaml.SafeLoader
+else:
+    SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # A platform file is a few levels deep; anything deeper is a mistake or an attack on the builder's stack.
 MAX_DEPTH = 40
@@ -35,6 +47,10 @@ CONFIG_HINT = "pass --config PATH to a platform YAML file"
 STRING_TAG = "tag:yaml.org,2002:str"
 # C0 and C1 control characters, DEL; tab, newline and carriage return are ordinary text.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What introduces an anchor; a text without one holds no alias either (an alias names an anchor).
+ANCHOR = "&"
+# Tags of the scalars the plain build constructs itself; any other goes to the checked build.
+PLAIN_TAGS = tuple(f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float"))
 
 
 @dataclass
@@ -43,12 +59,23 @@ class YamlSource:
 
     path: Path
     data: Any
-    lines: dict[PathKey, int] = field(default_factory=dict)
+    # The file's text, kept so the lines of a file built without them can be found when first asked for.
+    text: str = field(default="", repr=False)
+    _lines: dict[PathKey, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[PathKey, int]:
+        """Line of each path in the file: its mapping key, or where its value starts."""
+        if self._lines is None:
+            with collector_paused():
+                self._lines = _checked(self.path, self.text, _compose(self.path, self.text)).lines
+        return self._lines
 
     def line_of(self, loc: PathKey) -> int | None:
         """Line of the longest prefix of `loc` that exists in the file (a missing key points at its parent)."""
+        lines = self.lines
         for end in range(len(loc), -1, -1):
-            line = self.lines.get(tuple(loc[:end]))
+            line = lines.get(tuple(loc[:end]))
             if line is not None:
                 return line
         return None
@@ -74,11 +101,23 @@ def load_yaml(path: Path) -> YamlSource:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
     with collector_paused():  # the node tree and the data hold no cycle (an alias to itself is refused)
         node = _compose(path, text)
-        builder = _Builder(YamlSource(path=path, data=None))
-        try:
-            builder.source.data = builder.build(node, (), 0) if node is not None else None
-        finally:
-            builder.loader.dispose()
+        if node is None:
+            return YamlSource(path=path, data=None, text=text, _lines={})
+        if ANCHOR not in text:  # no anchor, so no alias: each node occurs once, as the plain build needs
+            try:
+                return YamlSource(path=path, data=_plain(node, 0), text=text)
+            except _Doubt:
+                pass
+        return _checked(path, text, node)
+
+
+def _checked(path: Path, text: str, node: yaml.Node | None) -> YamlSource:
+    """Every check, every line, and each problem as `file:line: key.path: what is wrong`."""
+    builder = _Builder(YamlSource(path=path, data=None, text=text, _lines={}))
+    try:
+        builder.source.data = builder.build(node, (), 0) if node is not None else None
+    finally:
+        builder.loader.dispose()
     if builder.problems:
         raise InputError(builder.problems)
     return builder.source
@@ -86,7 +125,7 @@ def load_yaml(path: Path) -> YamlSource:
 
 def _compose(path: Path, text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=SafeLoader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.reader.ReaderError as exc:
         # Raised on raw control characters and carries an offset, not a line.
         line = text.count("\n", 0, max(exc.position, 0)) + 1
@@ -100,6 +139,51 @@ def _compose(path: Path, text: str) -> yaml.Node | None:
         raise InputError(f"{path}: invalid YAML: {exc}") from None
 
 
+class _Loader(SafeLoader):
+    """The safe loader, resolving each distinct plain text's tag once: libyaml asks for the tag of every
+    scalar, and a platform of 1,000 models repeats the same keys and values tens of thousands of times.
+    The tag depends only on the text (the safe loader has no path resolvers), so the answer is shared."""
+
+    resolve = staticmethod(lru_cache(maxsize=1 << 16)(Resolver().resolve))
+
+
+class _Doubt(Exception):
+    """Something the plain build does not vouch for; the checked build decides, and says what is wrong."""
+
+
+def _plain(node: yaml.Node, depth: int) -> Any:
+    """The data of a node tree in which each node occurs once, or _Doubt at the first thing to check closer."""
+    if depth > MAX_DEPTH:
+        raise _Doubt
+    kind = type(node)
+    if kind is ScalarNode:
+        if node.tag != STRING_TAG:
+            return _plain_scalar(node.tag, node.value)
+        if _suspicious(node.value):
+            raise _Doubt
+        return node.value
+    if kind is SequenceNode:
+        return [_plain(item, depth + 1) for item in node.value]
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value
+        if type(key_node) is not ScalarNode or key_node.tag != STRING_TAG or key in out or _suspicious(key):
+            raise _Doubt
+        out[key] = _plain(value_node, depth + 1)
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_scalar(tag: str, text: str) -> Any:
+    """A null, boolean, integer or float, constructed once per text as the safe loader's constructor does."""
+    if tag not in PLAIN_TAGS:
+        raise _Doubt
+    return SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, text))
+
+
+_CONSTRUCTOR = SafeConstructor()
+
+
 class _Builder:
     """Turns a composed node tree into dicts, lists and scalars, recording lines as it goes.
 
@@ -109,6 +193,7 @@ class _Builder:
 
     def __init__(self, source: YamlSource) -> None:
         self.source = source
+        self.lines = source.lines
         self.problems: list[str] = []
         # The safe loader's own constructor resolves scalars (ints, bools, floats, nulls, dates).
         self.loader = SafeLoader("")
@@ -124,7 +209,7 @@ class _Builder:
         return InputError(f"{self._where(node, loc)}: {problem}")
 
     def build(self, node: yaml.Node, loc: PathKey, depth: int) -> Any:
-        self.source.lines.setdefault(loc, node.start_mark.line + 1)
+        self.lines.setdefault(loc, node.start_mark.line + 1)
         if id(node) in self.active:  # only a mapping or a list, met again inside itself
             raise self._fatal(node, loc, "an alias refers to the block that contains it, which would never end "
                                          "(point the alias at a block outside itself)")
@@ -177,10 +262,10 @@ class _Builder:
             if key in out:
                 self.problems.append(
                     f"{self.source.path}:{line}: duplicate key '{key}' "
-                    f"(first at line {self.source.lines[child]}); remove one of them"
+                    f"(first at line {self.lines[child]}); remove one of them"
                 )
                 continue
-            self.source.lines[child] = line
+            self.lines[child] = line
             out[key] = self.build(value_node, child, depth + 1)
         return out
 
