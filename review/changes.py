@@ -8,7 +8,7 @@ Two producers fill it: the offline diff of two synth folders (`review.synth_diff
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 # Columns of the review's matrix, in the order a reviewer reads them: what appears, what changes,
 # what is rebuilt, what disappears, then the bookkeeping kinds.
@@ -24,13 +24,43 @@ SOURCE_SYNTH = "config diff"
 SOURCE_PLAN = "plan"
 
 
+class Shown(Protocol):
+    """A change's attribute values as the review shows them: masked, None when absent.
+
+    `strings` is what the matcher may read instead of walking them: a text holding every string the
+    values hold before masking (masking only ever puts a mask in place of a string), or None.
+    """
+
+    @property
+    def before(self) -> dict[str, Any] | None: ...
+
+    @property
+    def after(self) -> dict[str, Any] | None: ...
+
+    @property
+    def strings(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Values:
+    """Values worked out when the change was: what every producer gives but for an unchanged synth body."""
+
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    strings: str | None = None
+
+
+NO_VALUES = Values()
+
+
 @dataclass(frozen=True)
 class ResourceChange:
     """What one resource undergoes in one stack, in Terraform's vocabulary.
 
-    `actions` is Terraform's list (`["delete", "create"]` for a replacement); `before`/`after` are
-    attribute values (None when absent); `after_unknown` and `sensitive_paths` hold attribute paths
-    (tuples of keys and list indexes) whose value is computed at apply time or must never be shown.
+    `actions` is Terraform's list (`["delete", "create"]` for a replacement); `shown` holds its masked
+    `before`/`after` attribute values (None when absent); `after_unknown` and `sensitive_paths` hold
+    attribute paths (tuples of keys and list indexes) whose value is computed at apply time or must
+    never be shown.
     """
 
     stack: str
@@ -38,8 +68,7 @@ class ResourceChange:
     address: str
     type: str
     actions: tuple[str, ...]
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    shown: Shown = NO_VALUES
     after_unknown: frozenset[Path] = frozenset()
     sensitive_paths: frozenset[Path] = frozenset()
     action_reason: str | None = None
@@ -50,14 +79,19 @@ class ResourceChange:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def before(self) -> dict[str, Any] | None:
+        return self.shown.before
+
+    @property
+    def after(self) -> dict[str, Any] | None:
+        return self.shown.after
+
+    @property
     def kind(self) -> str:
         """The primary action: create, update, replace, delete, no-op, read or forget."""
-        actions = set(self.actions)
-        if {"create", "delete"} <= actions:
-            return "replace"
-        if len(self.actions) == 1:
+        if len(self.actions) == 1:  # most changes; one action cannot be both a create and a delete
             return self.actions[0]
-        return "no-op"
+        return "replace" if {"create", "delete"} <= set(self.actions) else "no-op"
 
     @property
     def destructive(self) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from review.changes import ResourceChange
 from review.highlights import HIGH, MEDIUM, Risk, TierOf
+from review.masking import CHANGED_MASK, MASK
 from review.posture import TIER_RANK, Postures
 
 MISMATCH = "plan mismatch"
@@ -25,11 +26,23 @@ def matched_environments(changes: list[ResourceChange], envs: Iterable[Postures]
     """Changes with each stack's environment set to the strictest one it touches, and the mismatches."""
     catalogs, hosts = _indexes(envs)
     touched: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}
+    vouched: dict[str, list[ResourceChange]] = {}  # changes whose values' strings come as one text per stack
     for change in changes:
-        touched.setdefault(change.stack, set()).update(_touched(change, catalogs, hosts))
+        found = touched.setdefault(change.stack, set())
+        labels.setdefault(change.stack, change.environment)
+        if change.shown.strings is None:
+            found.update(_touched(change, catalogs, hosts))
+        else:
+            vouched.setdefault(change.stack, []).append(change)
+    for stack, group in vouched.items():
+        texts = {id(c.shown.strings): c.shown.strings for c in group}  # a few texts, each a stack long
+        if _may_touch_another(texts.values(), labels[stack], catalogs, hosts):
+            for change in group:
+                touched[stack].update(_touched(change, catalogs, hosts))
     risks, judged = [], {}
     for stack, found in sorted(touched.items()):
-        label = next(c.environment for c in changes if c.stack == stack)
+        label = labels[stack]
         others = found - {label}
         if not others:
             continue
@@ -52,6 +65,19 @@ def _indexes(envs: Iterable[Postures]) -> tuple[dict[str, str], dict[str, str]]:
             catalogs.setdefault(posture.catalog, posture.name)
             hosts.setdefault(posture.host, posture.name)
     return catalogs, hosts
+
+
+def _may_touch_another(texts: Iterable[str | None], label: str, catalogs: dict[str, str],
+                        hosts: dict[str, str]) -> bool:
+    """Whether strings held in `texts` can name a catalog or host of another environment than `label`.
+
+    Each rule of `_strings_touched` needs the whole catalog name or host inside the string, so a text
+    holding neither vouches for every string in it; a mask can stand in for any of them, so a catalog
+    or host spelled like a mask is never ruled out.
+    """
+    names = [name for index in (catalogs, hosts) for name, env in index.items() if env != label]
+    return (any(mask in names for mask in (MASK, CHANGED_MASK))
+            or any(name in text for text in texts if text is not None for name in names))
 
 
 def _touched(change: ResourceChange, catalogs: dict[str, str], hosts: dict[str, str]) -> set[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from lakestack.errors import InputError
 from lakestack.terraform_json import environment_of_stack, read_plan
-from review.changes import SOURCE_PLAN, Path, ResourceChange
+from review.changes import SOURCE_PLAN, Path, ResourceChange, Values
 from review.masking import masked_pair
 
 
@@ -60,8 +60,7 @@ def _change(stack: str, environment: str, entry: dict[str, Any], where: str) -> 
         address=entry["address"],
         type=str(entry.get("type", entry["address"].split(".")[0])),
         actions=tuple(actions),
-        before=before,
-        after=after,
+        shown=Values(before, after),
         after_unknown=frozenset(marked_paths(change.get("after_unknown"))),
         sensitive_paths=sensitive_paths(change),
         action_reason=entry.get("action_reason"),

@@ -13,11 +13,13 @@ from typing import Any
 
 from lakestack.collector import collector_paused
 from lakestack.terraform_json import environment_of_stack, parsed_synth_stacks
-from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange
+from review.changes import PROVIDER_TYPE, SOURCE_SYNTH, ResourceChange, Values
 from review.masking import masked, masked_pair
+from review.unchanged import UnchangedStack, UnchangedValues, strings_inside
 
 CONTAINERS = (dict, list)
 NO_MARKS: frozenset[tuple[str | int, ...]] = frozenset()  # synth JSON carries no sensitivity marks
+NO_OP = ("no-op",)
 
 # Meta-arguments and CDKTF metadata: they steer Terraform but are not attributes sent to Databricks.
 META_KEYS = frozenset({"//", "depends_on", "lifecycle", "provider", "provisioner", "connection", "count",
@@ -89,40 +91,52 @@ class _Side:
     """One stack's managed resources on one side of the review, references resolved on demand.
 
     A reference resolves from the raw bodies alone, so each distinct text is resolved once per side
-    (at 1,000 models the same `${databricks_catalog.catalog.name}` appears thousands of times), and a
-    body nobody compares or shows is never resolved.
+    (at 1,000 models the same `${databricks_catalog.catalog.name}` appears thousands of times), and so
+    is each reference inside them, chains included; a body nobody compares or shows is never resolved.
     """
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.found = resources(doc)
-        self.texts: dict[str, Any] = {}
+        self.texts: dict[str, str] = {}
+        self.literals: dict[tuple[str, int], str] = {}  # (reference, depth) -> what it is replaced by
 
-    def attributes(self, address: str, texts: list[str] | None = None) -> dict[str, Any]:
-        """The resource's attributes (meta-arguments left out) with references resolved, as a plan shows them;
-        the texts holding references are added to `texts`."""
-        return attributes(self.resolved(self.found[address][1], [] if texts is None else texts))
+    def attributes(self, address: str) -> dict[str, Any]:
+        """The resource's attributes (meta-arguments left out) with references resolved, as a plan shows them."""
+        return attributes(self.resolved(self.found[address][1]))
 
-    def resolved(self, value: Any, texts: list[str]) -> Any:
-        """`resolve_references(value, self.found)`, each text looked up once; plain scalars are kept without a
-        call (they are the most of a body)."""
+    def resolved(self, value: Any) -> Any:
+        """`resolve_references(value, self.found)`; plain scalars are kept without a call (they are the most of
+        a body)."""
         if isinstance(value, str):
-            if "${" not in value:
-                return value
-            texts.append(value)
-            if value not in self.texts:
-                self.texts[value] = resolve_references(value, self.found)
-            return self.texts[value]
+            return self.text(value) if "${" in value else value
         if isinstance(value, list):
-            return [self.resolved(v, texts) if isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v)
+            return [self.resolved(v) if isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v)
                     else v for v in value]
         if isinstance(value, dict):
             return {k: v if k in META_KEYS or not (isinstance(v, CONTAINERS) or (isinstance(v, str) and "${" in v))
-                    else self.resolved(v, texts) for k, v in value.items()}
+                    else self.resolved(v) for k, v in value.items()}
         return value
 
-    def resolves_alike(self, other: _Side, texts: list[str]) -> bool:
-        """Whether every one of `texts` resolves here as it does on the other side."""
-        return all(self.resolved(text, []) == other.resolved(text, []) for text in texts)
+    def text(self, value: str) -> str:
+        """`resolve_references` of one text holding `${`."""
+        if value not in self.texts:
+            self.texts[value] = self._substituted(value, 0)
+        return self.texts[value]
+
+    def _substituted(self, value: str, depth: int) -> str:
+        return REFERENCE.sub(lambda match: self._literal(match, depth), value)
+
+    def _literal(self, match: re.Match[str], depth: int) -> str:
+        """`resolve_references`' replacement of one reference found `depth` references deep."""
+        key = (match.group(0), depth)
+        if key not in self.literals:
+            target = self.found.get(f"{match.group(1)}.{match.group(2)}")
+            found = target[1].get(match.group(3)) if target else None
+            if isinstance(found, str) and "${" in found and depth < MAX_REFERENCE_DEPTH:
+                found = self._substituted(found, depth + 1)
+            self.literals[key] = str(found if isinstance(found, str | int) and "${" not in str(found)
+                                     else match.group(0))
+        return self.literals[key]
 
 
 def _blocks(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -135,36 +149,71 @@ def _stack_changes(stack: str, base_doc: dict[str, Any], head_doc: dict[str, Any
     moved_from = {b.get("to"): b.get("from") for b in _blocks(head_doc, "moved")}
     imports = {b.get("to"): str(b.get("id", "")) for b in _blocks(head_doc, "import")}
     environment = environment_of_stack(stack)
+    origins = {address: _origin(address, moved_from, base, head) for address in head.found}
+    unchanged = _unchanged(base, head, [a for a, origin in origins.items() if origin == a])
     changes = []
-    paired_base = set()
     for address, (rtype, body) in head.found.items():
-        previous = moved_from.get(address)
-        origin = previous if previous in base.found and previous not in head.found else address
-        if origin in base.found:
-            paired_base.add(origin)
-            texts: list[str] = []
-            after = head.attributes(address, texts)
-            # The same body whose references all resolve alike resolves alike: no need to resolve the base's.
-            alike = base.found[origin][1] == body and base.resolves_alike(head, texts)
-            changes.append(_compare(stack, environment, address, rtype, after if alike else base.attributes(origin),
-                                    after, ignored=_ignored(body), previous=origin if origin != address else None))
+        origin = origins[address]
+        if address in unchanged.addresses:
+            changes.append(ResourceChange(
+                stack=stack, environment=environment, address=address, type=rtype, actions=NO_OP,
+                shown=UnchangedValues(unchanged.stack, address), source=SOURCE_SYNTH,
+            ))
+        elif origin is not None:
+            changes.append(_compare(stack, environment, address, rtype, base.attributes(origin),
+                                    head.attributes(address), ignored=_ignored(body),
+                                    previous=origin if origin != address else None))
         else:
             changes.append(ResourceChange(
                 stack=stack, environment=environment, address=address, type=rtype,
-                actions=("no-op",) if address in imports else ("create",),
-                after=masked(head.attributes(address), NO_MARKS), importing_id=imports.get(address),
+                actions=NO_OP if address in imports else ("create",),
+                shown=Values(after=masked(head.attributes(address), NO_MARKS)), importing_id=imports.get(address),
                 source=SOURCE_SYNTH,
             ))
+    paired_base = set(origins.values())
     for address, (rtype, body) in base.found.items():
         if address in head.found or address in paired_base:
             continue
         protected = bool((body.get("lifecycle") or {}).get("prevent_destroy"))
         changes.append(ResourceChange(
             stack=stack, environment=environment, address=address, type=rtype, actions=("delete",),
-            before=masked(base.attributes(address), NO_MARKS), action_reason=REASON_REMOVED, source=SOURCE_SYNTH,
-            notes=(UNPROTECTED_NOTE,) if protected else (),
+            shown=Values(before=masked(base.attributes(address), NO_MARKS)), action_reason=REASON_REMOVED,
+            source=SOURCE_SYNTH, notes=(UNPROTECTED_NOTE,) if protected else (),
         ))
     return changes + provider_changes(stack, environment, base_doc, head_doc)
+
+
+def _origin(address: str, moved_from: dict[Any, Any], base: _Side, head: _Side) -> str | None:
+    """The base address a head resource was at (its `moved` block's `from`, else its own), None if new."""
+    previous = moved_from.get(address)
+    origin = previous if previous in base.found and previous not in head.found else address
+    return origin if origin in base.found else None
+
+
+class _Unchanged:
+    """The addresses of a stack whose body and references are the same on both sides, and their values."""
+
+    def __init__(self, addresses: set[str], stack: UnchangedStack) -> None:
+        self.addresses = addresses
+        self.stack = stack
+
+
+def _unchanged(base: _Side, head: _Side, candidates: list[str]) -> _Unchanged:
+    """Which of `candidates` (at the same address on both sides) are unchanged: the same body, whose texts
+    all resolve alike (the same text can resolve otherwise when what it references changed).
+
+    The bodies are compared as parsed (a C comparison) and their texts collected in one walk; each
+    distinct text is resolved once per side. Only when one resolves otherwise are the bodies holding it
+    told apart, one by one.
+    """
+    same = [a for a in candidates if base.found[a][1] == head.found[a][1]]
+    written, texts = strings_inside((head.found[a][1] for a in same), META_KEYS)
+    distinct = dict.fromkeys(texts)
+    differ = {text for text in distinct if base.text(text) != head.text(text)}
+    if differ:
+        same = [a for a in same if differ.isdisjoint(strings_inside([head.found[a][1]], META_KEYS)[1])]
+    return _Unchanged(set(same), UnchangedStack(lambda address: masked(head.attributes(address), NO_MARKS),
+                                                written, (head.text(text) for text in distinct)))
 
 
 def provider_changes(stack: str, environment: str, base_doc: dict[str, Any],
@@ -176,7 +225,7 @@ def provider_changes(stack: str, environment: str, base_doc: dict[str, Any],
         if base[name].get("version") != head[name].get("version"):
             changes.append(ResourceChange(
                 stack=stack, environment=environment, address=f"provider.{name}", type=PROVIDER_TYPE,
-                actions=("update",), before=base[name], after=head[name], source=SOURCE_SYNTH,
+                actions=("update",), shown=Values(base[name], head[name]), source=SOURCE_SYNTH,
             ))
     return changes
 
@@ -194,8 +243,8 @@ def _compare(stack: str, environment: str, address: str, rtype: str, before: dic
              after: dict[str, Any], *, ignored: set[str], previous: str | None) -> ResourceChange:
     """The change between two resolved attribute sets; decided on raw values, kept masked."""
     if before == after:
-        # Most resources of a large platform: nothing to decide, and one masked copy serves both sides.
-        actions: tuple[str, ...] = ("no-op",)
+        # Nothing to decide, and one masked copy serves both sides.
+        actions: tuple[str, ...] = NO_OP
         forcing: tuple[tuple[str, ...], ...] = ()
         before = after = masked(after, NO_MARKS)
     else:
@@ -203,7 +252,7 @@ def _compare(stack: str, environment: str, address: str, rtype: str, before: dic
         before, after = masked_pair(before, after, NO_MARKS)
     return ResourceChange(
         stack=stack, environment=environment, address=address, type=rtype, actions=actions,
-        before=before, after=after, action_reason=REASON_FORCES_NEW if forcing else None,
+        shown=Values(before, after), action_reason=REASON_FORCES_NEW if forcing else None,
         replace_paths=forcing, previous_address=previous, source=SOURCE_SYNTH,
     )
 

@@ -134,19 +134,19 @@ def test_default_limit_is_githubs(example_config, tmp_path):
 
 
 def _many_creates(tier_of, n):
-    from review.changes import ResourceChange
+    from review.changes import ResourceChange, Values
 
     return [ResourceChange(stack="prod", environment="prod", address=f"databricks_schema.s{i}",
                            type="databricks_schema", actions=("create",),
-                           after={"name": f"s{i}", "comment": "x" * 80}) for i in range(n)]
+                           shown=Values(after={"name": f"s{i}", "comment": "x" * 80})) for i in range(n)]
 
 
 def _many_updates(n):
-    from review.changes import ResourceChange
+    from review.changes import ResourceChange, Values
 
     return [ResourceChange(stack="dev", environment="dev", address=f"databricks_schema.s{i}",
-                           type="databricks_schema", actions=("update",), before={"comment": "a"},
-                           after={"comment": "x" * 80}) for i in range(n)]
+                           type="databricks_schema", actions=("update",),
+                           shown=Values({"comment": "a"}, {"comment": "x" * 80})) for i in range(n)]
 
 
 def test_fit_drops_whole_items_only():

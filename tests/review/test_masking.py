@@ -7,7 +7,7 @@ import json
 import pytest
 
 from review.attributes import attribute_changes
-from review.changes import ResourceChange
+from review.changes import ResourceChange, Values
 from review.masking import MASK, looks_like_credential, marked_sensitive, sensitive_name
 from review.run import render, review_of
 from tests.review.conftest import stack_doc, write_synth
@@ -18,7 +18,7 @@ PAT = "dapi" + "0123456789abcdef" * 2
 
 def change(before, after, **extra):
     return ResourceChange(stack="prod", environment="prod", address="x.y", type="x", actions=("update",),
-                          before=before, after=after, **extra)
+                          shown=Values(before, after), **extra)
 
 
 @pytest.mark.parametrize("path, expected", [

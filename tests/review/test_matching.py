@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from review.changes import ResourceChange
+from review.changes import ResourceChange, Values
 from review.matching import _touched
 
 CATALOGS = {"retail_prod": "prod", "retail_dev": "dev"}
@@ -11,7 +11,7 @@ HOSTS = {"https://prod.example": "prod", "https://staging.example": "staging"}
 
 def change(rtype: str, before, after) -> ResourceChange:
     return ResourceChange(stack="dev", environment="dev", address=f"{rtype}.x", type=rtype, actions=("update",),
-                          before=before, after=after)
+                          shown=Values(before, after))
 
 
 def test_catalog_names_hosts_and_list_items_under_their_lists_key() -> None:
