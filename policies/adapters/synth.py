@@ -21,9 +21,14 @@ from policies.model import BACKEND_TYPE, SYNTH, Inventory, Parts, Reference, Res
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
-METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
-# Metadata whose references are no graph edge of their own (`depends_on` is read as addresses).
-EDGELESS_KEYS = ("//", "lifecycle", "depends_on")
+METADATA_KEYS = frozenset(("//", "lifecycle", "provider", "depends_on", "count", "for_each"))
+# Metadata whose references are graph edges, though not resolved (`depends_on` is read as addresses, `lifecycle`
+# and `//` are no edge).
+EDGE_METADATA_KEYS = ("provider", "count", "for_each")
+INDEX = re.compile(r"\[\d+\]")
+ATTRIBUTE, OUTPUT = "attribute", "output"  # what a traversal reads
+UNSEEN = object()  # a text not resolved yet (None is a value a text can resolve to)
+CONTAINERS = (dict, list)
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -101,9 +106,12 @@ class Resolver:
     def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
         self.stacks = stacks
         self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        self.addresses: dict[str, set[str]] = {}
         for stack, doc in stacks.items():
             for mode, rtype, name, body in raw_blocks(doc):
-                self.raw[(stack, address_of(mode, rtype, name))] = (rtype, body)
+                address = address_of(mode, rtype, name)
+                self.raw[(stack, address)] = (rtype, body)
+                self.addresses.setdefault(stack, set()).add(address)
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.active: set[tuple[str, str]] = set()
         self.walks: dict[tuple[str, str], Walk] = {}
@@ -117,24 +125,26 @@ class Resolver:
         for mode, rtype, name, body in raw_blocks(self.stacks[stack]):
             address = address_of(mode, rtype, name)
             attributes = self.attributes(stack, address)
+            walk = self.walks[(stack, address)]
             out.append(Resource(
                 address=address, type=rtype, name=name, stack=stack, environment=env,
                 attributes=attributes, source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=self.edges(stack, address, body), parts=self.walks[(stack, address)].parts,
+                edges=self.edges(stack, body, walk), parts=walk.parts,
             ))
         return out
 
-    def edges(self, stack: str, address: str, body: dict[str, Any]) -> tuple[str, ...]:
+    def edges(self, stack: str, body: dict[str, Any], walk: Walk) -> tuple[str, ...]:
         """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
-        found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
-        texts = list(self.walks[(stack, address)].texts)
-        for key in METADATA_KEYS:
-            if key in body and key not in EDGELESS_KEYS:
-                texts += expression_texts({key: body[key]})  # not resolved, but still an edge
+        found: dict[str, None] = dict.fromkeys(map(str, body.get("depends_on") or ()))
+        texts = walk.texts
+        for key in EDGE_METADATA_KEYS:
+            if key in body:
+                texts = texts + expression_texts(body[key])  # not resolved, but still an edge
+        declared = self.addresses[stack]
         for text in texts:
             for target in referenced_addresses(text):
-                if (stack, target) in self.raw:
+                if target in declared:
                     found[target] = None
         return tuple(found)
 
@@ -145,8 +155,11 @@ class Resolver:
         body = self.raw[key][1]
         self.active.add(key)
         walk = Walk()
+        attributes = dict(body)
+        for metadata in METADATA_KEYS & body.keys():
+            del attributes[metadata]
         try:
-            resolved = self.mapping(stack, {k: v for k, v in body.items() if k not in METADATA_KEYS}, walk)
+            resolved = self.container(stack, attributes, walk)
         finally:
             self.active.discard(key)
         self.done[key] = resolved
@@ -155,43 +168,72 @@ class Resolver:
 
     def value(self, stack: str, value: Any, walk: Walk) -> Any:
         """`value` with its references resolved, and what it holds added to `walk`."""
-        if isinstance(value, str):
+        if type(value) is str:
             if "${" not in value:
                 walk.parts.strings.append(value)
                 return value
-            walk.texts.append(value)
-            resolved = self.text(stack, value)
-            walk.parts.add(resolved)
-            return resolved
-        if isinstance(value, dict):
-            return self.mapping(stack, value, walk)
-        if isinstance(value, list):
-            return [self.value(stack, item, walk) for item in value]
+            return self.reference(stack, value, walk)
+        if type(value) in CONTAINERS:
+            return self.container(stack, value, walk)
         return value
 
-    def mapping(self, stack: str, value: dict[str, Any], walk: Walk) -> dict[str, Any]:
-        """Plain scalars are the most of a body: they are kept here, without a call."""
-        out: dict[str, Any] = {}
-        walk.parts.objects.append(out)
-        for key, item in value.items():
-            if "${" in key:
+    def container(self, stack: str, value: dict[str, Any] | list[Any], walk: Walk) -> Any:
+        """An object or list with its references resolved: itself when it holds none, else a copy.
+
+        Most of a body holds no reference, so only the containers on the way to one are copied; the
+        rest is shared with the parsed synth, which nothing changes. Plain strings are the most of a
+        body: they are kept here, without a call.
+        """
+        is_object = type(value) is dict
+        out = value
+        strings, objects = walk.parts.strings, walk.parts.objects
+        at = len(objects)
+        if is_object:
+            objects.append(value)
+        for key, item in value.items() if is_object else enumerate(value):  # type: ignore[union-attr]
+            if is_object and "${" in key:
                 walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
-            if isinstance(item, str) and "${" not in item:
-                walk.parts.strings.append(item)
-            elif isinstance(item, str | dict | list):
-                item = self.value(stack, item, walk)
-            out[key] = item
+            kind = type(item)
+            if kind is str:
+                if "${" not in item:
+                    strings.append(item)
+                    continue
+                resolved = self.reference(stack, item, walk)
+            elif kind in CONTAINERS:
+                resolved = self.container(stack, item, walk)
+                if resolved is item:
+                    continue
+            else:
+                continue
+            if out is value:
+                out = dict(value) if is_object else list(value)
+                if is_object:
+                    objects[at] = out
+            out[key] = resolved
         return out
 
+    def reference(self, stack: str, text: str, walk: Walk) -> Any:
+        """A text holding `${...}`, resolved (each text once per stack), and what its value holds added to `walk`."""
+        walk.texts.append(text)
+        resolved = self.texts.get((stack, text), UNSEEN)
+        if resolved is UNSEEN:
+            resolved = self.text(stack, text)
+        kind = type(resolved)
+        if kind is str:
+            walk.parts.strings.append(resolved)
+        elif kind is Unresolved:
+            walk.parts.unresolved.append(resolved)
+        else:
+            walk.parts.add(resolved)
+        return resolved
+
     def text(self, stack: str, text: str) -> Any:
-        """A string with `${...}` parts: the literal result, or Unresolved naming every reference."""
-        key = (stack, text)
-        if key in self.texts:
-            return self.texts[key]
+        """A string with `${...}` parts: the literal result, or Unresolved naming every reference. Remembered
+        unless its resolution met a cycle."""
         cycles = self.cycles
         resolved = self.resolve_text(stack, text)
         if self.cycles == cycles:
-            self.texts[key] = resolved
+            self.texts[(stack, text)] = resolved
         return resolved
 
     def resolve_text(self, stack: str, text: str) -> Any:
@@ -216,32 +258,30 @@ class Resolver:
 
     def expression(self, stack: str, expr: str) -> Any:
         """One `${...}` body: a resource attribute, a data source attribute or a cross-stack output."""
-        steps = traversal_steps(expr)
-        if steps is None:
+        target = traversal_target(expr)
+        if target is None:
             return Unresolved("${" + expr + "}")
-        if steps[:2] == ("data", "terraform_remote_state") and len(steps) >= 5 and steps[3] == "outputs":
-            return self.cross_stack(stack, expr, steps[2], steps[4])
-        if steps[0] == "data":
-            address, attribute = ".".join(steps[:3]), steps[3] if len(steps) > 3 else "id"
-        else:
-            address, attribute = ".".join(steps[:2]), steps[2] if len(steps) > 2 else "id"
-        return self.attribute(Reference(stack, address, attribute), expr)
+        kind, first, second = target
+        if kind == OUTPUT:
+            return self.cross_stack(stack, expr, first, second)
+        return self.attribute(stack, first, second, expr)
 
-    def attribute(self, reference: Reference, expr: str) -> Any:
-        key = (reference.stack, reference.address)
+    def attribute(self, stack: str, address: str, name: str, expr: str) -> Any:
+        """Attribute `name` of resource `address` in `stack`: its literal value, else Unresolved."""
+        key = (stack, address)
         if key in self.active:
             self.cycles += 1
-        if key not in self.raw or key in self.active:
-            return Unresolved("${" + expr + "}", (reference,))
-        rtype, _ = self.raw[key]
-        attributes = self.attributes(*key)
-        value = attributes.get(reference.attribute)
-        if value is None and reference.attribute == "id":
-            value = derived_id(rtype, attributes)
+        raw = self.raw.get(key)
+        if raw is None or key in self.active:
+            return Unresolved("${" + expr + "}", (Reference(stack, address, name),))
+        attributes = self.done[key] if key in self.done else self.attributes(stack, address)
+        value = attributes.get(name)
+        if value is None and name == "id":
+            value = derived_id(raw[0], attributes)
         if isinstance(value, Unresolved):
             return value
         if value is None or isinstance(value, dict | list):
-            return Unresolved("${" + expr + "}", (reference,))
+            return Unresolved("${" + expr + "}", (Reference(stack, address, name),))
         return value
 
     def cross_stack(self, stack: str, expr: str, remote: str, output: str) -> Any:
@@ -269,7 +309,19 @@ def traversal_steps(expr: str) -> tuple[str, ...] | None:
     """The dotted steps of a traversal expression (`type.name.attr`, list indexes dropped), else None."""
     if not TRAVERSAL.match(expr):
         return None
-    return tuple(re.sub(r"\[\d+\]", "", expr).split("."))
+    return tuple((INDEX.sub("", expr) if "[" in expr else expr).split("."))
+
+
+@lru_cache(maxsize=1 << 16)
+def traversal_target(expr: str) -> tuple[str, str, str] | None:
+    """What a `${...}` body reads: (ATTRIBUTE, address, attribute) or (OUTPUT, remote state, output), else None."""
+    steps = traversal_steps(expr)
+    if steps is None:
+        return None
+    if steps[:2] == ("data", "terraform_remote_state") and len(steps) >= 5 and steps[3] == "outputs":
+        return OUTPUT, steps[2], steps[4]
+    size = 3 if steps[0] == "data" else 2
+    return ATTRIBUTE, ".".join(steps[:size]), steps[size] if len(steps) > size else "id"
 
 
 @lru_cache(maxsize=1 << 16)
