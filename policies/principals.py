@@ -57,12 +57,22 @@ class Principals:
         self.role_of_group = {group: role for role, group in env.platform.groups.items()}
         self.deployer_names = {other.deployer_name: other.name for other in env.platform.envs()}
         self.by_application_id: dict[str, Resource] = {}
+        self._by_name: dict[str, Principal] = {}
         for sp in inventory.of_type(*SERVICE_PRINCIPAL_TYPES):
             application_id = literal(sp.get("application_id"))
             if application_id:
                 self.by_application_id[application_id.lower()] = sp
 
     def classify(self, value: Any) -> Principal:
+        """Who `value` names. A name is classified once: grants name the same few groups thousands of times."""
+        if not isinstance(value, str):
+            return self._classify(value)
+        known = self._by_name.get(value)
+        if known is None:
+            known = self._by_name[value] = self._classify(value)
+        return known
+
+    def _classify(self, value: Any) -> Principal:
         target = self.inventory.target(value)
         if target is not None:
             return self._of_resource(target, value)
@@ -102,7 +112,10 @@ class Principals:
         plan: a value read from that stack's outputs (the only principal it outputs is the deployer's id);
         live, or a literal application id: the service principal's display name, when the inventory lists it.
         """
-        principal = self.classify(value)
+        return self.deployer_environment_of(self.classify(value))
+
+    def deployer_environment_of(self, principal: Principal) -> str | None:
+        """`deployer_environment` of a principal already classified."""
         if principal.kind is Kind.DEPLOYER:
             return self.env.name
         if principal.kind is Kind.SERVICE_PRINCIPAL:
