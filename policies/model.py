@@ -222,7 +222,11 @@ class Inventory:
             return False
         if target.address in resource.edges:
             return True  # most names are reached through a direct reference: no search
-        return target.address in self.reachable(resource)
+        for address in resource.edges:  # else through what it references, searched once for all its users
+            node = self._by_key.get((resource.stack, address))
+            if node is not None and target.address in self.reachable(node):
+                return True
+        return False
 
     def reachable(self, resource: Resource) -> set[str]:
         """Every address of its stack reachable from `resource` along edges (itself only through a cycle).

@@ -10,6 +10,7 @@ into the producing stack's output.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -105,13 +106,12 @@ class Resolver:
 
     def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
         self.stacks = stacks
-        self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
-        self.addresses: dict[str, set[str]] = {}
-        for stack, doc in stacks.items():
-            for mode, rtype, name, body in raw_blocks(doc):
-                address = address_of(mode, rtype, name)
-                self.raw[(stack, address)] = (rtype, body)
-                self.addresses.setdefault(stack, set()).add(address)
+        self.blocks = {stack: [(*block, address_of(*block[:3])) for block in raw_blocks(doc)]
+                       for stack, doc in stacks.items()}
+        self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+            (stack, address): (rtype, body) for stack, blocks in self.blocks.items()
+            for _, rtype, _, body, address in blocks}
+        self.addresses = {stack: {block[4] for block in blocks} for stack, blocks in self.blocks.items()}
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.active: set[tuple[str, str]] = set()
         self.walks: dict[tuple[str, str], Walk] = {}
@@ -122,8 +122,7 @@ class Resolver:
 
     def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
         out = []
-        for mode, rtype, name, body in raw_blocks(self.stacks[stack]):
-            address = address_of(mode, rtype, name)
+        for mode, rtype, name, body, address in self.blocks[stack]:
             attributes = self.attributes(stack, address)
             walk = self.walks[(stack, address)]
             out.append(Resource(
@@ -177,7 +176,7 @@ class Resolver:
             return self.container(stack, value, walk)
         return value
 
-    def container(self, stack: str, value: dict[str, Any] | list[Any], walk: Walk) -> Any:
+    def container(self, stack: str, value: Any, walk: Walk) -> Any:
         """An object or list with its references resolved: itself when it holds none, else a copy.
 
         Most of a body holds no reference, so only the containers on the way to one are copied; the
@@ -185,12 +184,13 @@ class Resolver:
         body: they are kept here, without a call.
         """
         is_object = type(value) is dict
-        out = value
+        out: Any = value
         strings, objects = walk.parts.strings, walk.parts.objects
         at = len(objects)
         if is_object:
             objects.append(value)
-        for key, item in value.items() if is_object else enumerate(value):  # type: ignore[union-attr]
+        pairs: Iterable[tuple[Any, Any]] = value.items() if is_object else enumerate(value)
+        for key, item in pairs:
             if is_object and "${" in key:
                 walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
             kind = type(item)
@@ -237,24 +237,19 @@ class Resolver:
         return resolved
 
     def resolve_text(self, stack: str, text: str) -> Any:
-        parts = EXPRESSION.split(text)
+        parts = EXPRESSION.split(text)  # literal pieces, with each `${...}` body between two of them
         if len(parts) == 3 and parts[0] == parts[2] == "":
             return self.expression(stack, parts[1].strip())
-        pieces: list[str | None] = []
         refs: list[Reference] = []
-        for i, part in enumerate(parts):
-            if i % 2 == 0:
-                pieces.append(part)
-                continue
-            resolved = self.expression(stack, part.strip())
+        unknown = False
+        for i in range(1, len(parts), 2):
+            resolved = self.expression(stack, parts[i].strip())
             if isinstance(resolved, Unresolved):
                 refs.extend(resolved.refs)
-                pieces.append(None)
+                unknown = True
             else:
-                pieces.append(str(resolved))
-        if None in pieces:
-            return Unresolved(text, tuple(refs))
-        return "".join(p for p in pieces if p is not None)
+                parts[i] = str(resolved)
+        return Unresolved(text, tuple(refs)) if unknown else "".join(parts)
 
     def expression(self, stack: str, expr: str) -> Any:
         """One `${...}` body: a resource attribute, a data source attribute or a cross-stack output."""

@@ -4,6 +4,8 @@ long-lived tokens, no workspace open to all IPs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from lakestack.secrets import credential_shaped, credential_shaped_among
@@ -18,6 +20,7 @@ IP_LIST_TYPES = ("databricks_ip_access_list",)
 TOKEN_TYPES = ("databricks_token",)
 ASSIGNMENT_TYPES = ("databricks_mws_permission_assignment", "databricks_permission_assignment")
 OPEN_RANGES = ("0.0.0.0/0", "::/0")
+EXPRESSION_OF = attrgetter("expression")  # how an unresolved value reads in the synth
 
 
 def jobs_run_as_service_principal(ctx: Context) -> Iterator[Violation]:
@@ -69,7 +72,7 @@ def credential_shaped_texts(inventory: Inventory) -> set[str]:
     credential's shape: each distinct text is judged once, and a resource holds one when it shares a text
     with this set (most inventories have none)."""
     texts: set[str] = set().union(*(resource.strings for resource in inventory.resources))
-    texts.update(value.expression for resource in inventory.resources for value in resource.unresolved)
+    texts.update(map(EXPRESSION_OF, chain.from_iterable(resource.unresolved for resource in inventory.resources)))
     return credential_shaped_among(texts)
 
 

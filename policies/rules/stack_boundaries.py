@@ -74,11 +74,10 @@ def principal_names(resource: Resource) -> list[str]:
 def names_held(resource: Resource, declared: dict[str, tuple[str, Resource]]) -> set[str]:
     """The declared names a resource holds: as a string, or as `<catalog>.<schema>` of a block naming both."""
     held = declared.keys() & resource.strings
-    for block in resource.objects:
-        if "catalog_name" in block and "schema_name" in block:
-            catalog, schema = literal(block["catalog_name"]), literal(block["schema_name"])
-            if catalog and schema and f"{catalog}.{schema}" in declared:
-                held.add(f"{catalog}.{schema}")
+    for block in [block for block in resource.objects if "schema_name" in block and "catalog_name" in block]:
+        catalog, schema = literal(block["catalog_name"]), literal(block["schema_name"])
+        if catalog and schema and f"{catalog}.{schema}" in declared:
+            held.add(f"{catalog}.{schema}")
     return held
 
 
