@@ -57,19 +57,20 @@ class Principals:
         self.role_of_group = {group: role for role, group in env.platform.groups.items()}
         self.deployer_names = {other.deployer_name: other.name for other in env.platform.envs()}
         self.by_application_id: dict[str, Resource] = {}
-        self._by_name: dict[str, Principal] = {}
+        self._known: dict[str | Unresolved, Principal] = {}
         for sp in inventory.of_type(*SERVICE_PRINCIPAL_TYPES):
             application_id = literal(sp.get("application_id"))
             if application_id:
                 self.by_application_id[application_id.lower()] = sp
 
     def classify(self, value: Any) -> Principal:
-        """Who `value` names. A name is classified once: grants name the same few groups thousands of times."""
-        if not isinstance(value, str):
+        """Who `value` names. Each name and each unresolved value is classified once: grants and owners name the
+        same few principals thousands of times."""
+        if not isinstance(value, str | Unresolved):
             return self._classify(value)
-        known = self._by_name.get(value)
+        known = self._known.get(value)
         if known is None:
-            known = self._by_name[value] = self._classify(value)
+            known = self._known[value] = self._classify(value)
         return known
 
     def _classify(self, value: Any) -> Principal:

@@ -112,58 +112,48 @@ class Resolver:
             (stack, address): (rtype, body) for stack, blocks in self.blocks.items()
             for _, rtype, _, body, address in blocks}
         self.addresses = {stack: {block[4] for block in blocks} for stack, blocks in self.blocks.items()}
-        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.done: dict[tuple[str, str], tuple[dict[str, Any], Walk]] = {}
         self.active: set[tuple[str, str]] = set()
-        self.walks: dict[tuple[str, str], Walk] = {}
         self.texts: dict[tuple[str, str], Any] = {}
         # References met while their resource was still being resolved (a cycle): a text whose resolution met
         # one is not remembered, since the same text resolves further once that resource is done.
         self.cycles = 0
 
     def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
+        declared = self.addresses[stack]
         out = []
         for mode, rtype, name, body, address in self.blocks[stack]:
-            attributes = self.attributes(stack, address)
-            walk = self.walks[(stack, address)]
+            attributes, walk = self.resolved(stack, address)
             out.append(Resource(
                 address=address, type=rtype, name=name, stack=stack, environment=env,
                 attributes=attributes, source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=self.edges(stack, body, walk), parts=walk.parts,
+                edges=edges(body, walk.texts, declared), parts=walk.parts,
             ))
         return out
 
-    def edges(self, stack: str, body: dict[str, Any], walk: Walk) -> tuple[str, ...]:
-        """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
-        found: dict[str, None] = dict.fromkeys(map(str, body.get("depends_on") or ()))
-        texts = walk.texts
-        for key in EDGE_METADATA_KEYS:
-            if key in body:
-                texts = texts + expression_texts(body[key])  # not resolved, but still an edge
-        declared = self.addresses[stack]
-        for text in texts:
-            for target in referenced_addresses(text):
-                if target in declared:
-                    found[target] = None
-        return tuple(found)
-
     def attributes(self, stack: str, address: str) -> dict[str, Any]:
+        return self.resolved(stack, address)[0]
+
+    def resolved(self, stack: str, address: str) -> tuple[dict[str, Any], Walk]:
+        """A resource's attributes with their references resolved, and what the walk met: each resource once."""
         key = (stack, address)
-        if key in self.done:
-            return self.done[key]
+        done = self.done.get(key)
+        if done is None:
+            done = self.done[key] = self.resolve(key)
+        return done
+
+    def resolve(self, key: tuple[str, str]) -> tuple[dict[str, Any], Walk]:
         body = self.raw[key][1]
-        self.active.add(key)
-        walk = Walk()
         attributes = dict(body)
         for metadata in METADATA_KEYS & body.keys():
             del attributes[metadata]
+        walk = Walk()
+        self.active.add(key)
         try:
-            resolved = self.container(stack, attributes, walk)
+            return self.container(key[0], attributes, walk), walk
         finally:
             self.active.discard(key)
-        self.done[key] = resolved
-        self.walks[key] = walk
-        return resolved
 
     def value(self, stack: str, value: Any, walk: Walk) -> Any:
         """`value` with its references resolved, and what it holds added to `walk`."""
@@ -269,7 +259,7 @@ class Resolver:
         raw = self.raw.get(key)
         if raw is None or key in self.active:
             return Unresolved("${" + expr + "}", (Reference(stack, address, name),))
-        attributes = self.done[key] if key in self.done else self.attributes(stack, address)
+        attributes = self.resolved(stack, address)[0]
         value = attributes.get(name)
         if value is None and name == "id":
             value = derived_id(raw[0], attributes)
@@ -286,6 +276,20 @@ class Resolver:
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
         return self.value(producer, declared["value"], Walk())  # what it holds is added where it lands
+
+
+def edges(body: dict[str, Any], texts: list[str], declared: set[str]) -> tuple[str, ...]:
+    """The addresses of its stack (`declared`) a body references, through the `${...}` texts its walk met or its
+    unresolved metadata (not `lifecycle`), and those it names in `depends_on`."""
+    found: dict[str, None] = dict.fromkeys(map(str, body.get("depends_on") or ()))
+    for key in EDGE_METADATA_KEYS:
+        if key in body:
+            texts = texts + expression_texts(body[key])  # not resolved, but still an edge
+    for text in texts:
+        for target in referenced_addresses(text):
+            if target in declared:
+                found[target] = None
+    return tuple(found)
 
 
 def expression_texts(value: Any) -> list[str]:
