@@ -5,6 +5,7 @@ LS-SEC-003 finds them in any attribute, the review and plan redaction mask them)
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 
 # A key naming a credential: `client_secret`, `token_value`, `password`, `sas_token`, `access_key`, ...
@@ -19,6 +20,11 @@ CREDENTIAL_VALUE = re.compile(
     r"dapi[0-9a-f]{32}|dose[0-9a-f]{32}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|"
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}",
 )
+# How the shapes above begin, each a pattern led by a literal, which the regex engine finds as fast as a substring
+# search (several times faster than the shapes' own search): a text in which none is found holds no credential.
+CREDENTIAL_STARTS = tuple(re.compile(start) for start in (
+    "dapi", "dose", "gh[pousr]_", "github_pat_", "-----BEGIN ", "AKIA", "eyJ",
+))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -34,3 +40,13 @@ def credential_shaped(text: str) -> bool:
     LS-SEC-003 ask about the same resolved names and references many times over, and the search costs more than
     the lookup."""
     return CREDENTIAL_VALUE.search(text) is not None
+
+
+def credential_shaped_among(texts: Collection[str]) -> set[str]:
+    """The texts holding a credential-shaped value. One search per start over all of them answers the common case
+    (none does: a few milliseconds for a 1,000-model environment); each text is judged on its own only when a
+    start is found."""
+    joined = "\n".join(texts)  # no shape holds a line break, so none spans two texts
+    if not any(start.search(joined) for start in CREDENTIAL_STARTS):
+        return set()
+    return {text for text in texts if credential_shaped(text)}

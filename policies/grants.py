@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from infra.config.roles import ROLE_PRIVILEGES, privileges, reader_privileges
@@ -58,6 +59,7 @@ def grant_entries(inventory: Inventory) -> Iterator[GrantEntry]:
             yield GrantEntry(resource, securable, name, block.get("principal"), normalise(block.get("privileges")))
 
 
+@cache
 def reader_set(securable: str) -> frozenset[str]:
     """What the `reader` role may hold on this kind of securable (roles.py is the one source)."""
     if securable in ROLE_PRIVILEGES["reader"]:

@@ -57,12 +57,23 @@ class Principals:
         self.role_of_group = {group: role for role, group in env.platform.groups.items()}
         self.deployer_names = {other.deployer_name: other.name for other in env.platform.envs()}
         self.by_application_id: dict[str, Resource] = {}
+        self._known: dict[str | Unresolved, Principal] = {}
         for sp in inventory.of_type(*SERVICE_PRINCIPAL_TYPES):
             application_id = literal(sp.get("application_id"))
             if application_id:
                 self.by_application_id[application_id.lower()] = sp
 
     def classify(self, value: Any) -> Principal:
+        """Who `value` names. Each name and each unresolved value is classified once: grants and owners name the
+        same few principals thousands of times."""
+        if not isinstance(value, str | Unresolved):
+            return self._classify(value)
+        known = self._known.get(value)
+        if known is None:
+            known = self._known[value] = self._classify(value)
+        return known
+
+    def _classify(self, value: Any) -> Principal:
         target = self.inventory.target(value)
         if target is not None:
             return self._of_resource(target, value)
@@ -102,7 +113,10 @@ class Principals:
         plan: a value read from that stack's outputs (the only principal it outputs is the deployer's id);
         live, or a literal application id: the service principal's display name, when the inventory lists it.
         """
-        principal = self.classify(value)
+        return self.deployer_environment_of(self.classify(value))
+
+    def deployer_environment_of(self, principal: Principal) -> str | None:
+        """`deployer_environment` of a principal already classified."""
         if principal.kind is Kind.DEPLOYER:
             return self.env.name
         if principal.kind is Kind.SERVICE_PRINCIPAL:

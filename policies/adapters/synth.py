@@ -10,6 +10,7 @@ into the producing stack's output.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +22,14 @@ from policies.model import BACKEND_TYPE, SYNTH, Inventory, Parts, Reference, Res
 
 EXPRESSION = re.compile(r"\$\{([^{}]+)\}")
 TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+(\[\d+\])*(\.[\w-]+)*$")
-METADATA_KEYS = ("//", "lifecycle", "provider", "depends_on", "count", "for_each")
-# Metadata whose references are no graph edge of their own (`depends_on` is read as addresses).
-EDGELESS_KEYS = ("//", "lifecycle", "depends_on")
+METADATA_KEYS = frozenset(("//", "lifecycle", "provider", "depends_on", "count", "for_each"))
+# Metadata whose references are graph edges, though not resolved (`depends_on` is read as addresses, `lifecycle`
+# and `//` are no edge).
+EDGE_METADATA_KEYS = ("provider", "count", "for_each")
+INDEX = re.compile(r"\[\d+\]")
+ATTRIBUTE, OUTPUT = "attribute", "output"  # what a traversal reads
+UNSEEN = object()  # a text not resolved yet (None is a value a text can resolve to)
+CONTAINERS = (dict, list)
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -100,148 +106,167 @@ class Resolver:
 
     def __init__(self, stacks: dict[str, dict[str, Any]]) -> None:
         self.stacks = stacks
-        self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
-        for stack, doc in stacks.items():
-            for mode, rtype, name, body in raw_blocks(doc):
-                self.raw[(stack, address_of(mode, rtype, name))] = (rtype, body)
-        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.blocks = {stack: [(*block, address_of(*block[:3])) for block in raw_blocks(doc)]
+                       for stack, doc in stacks.items()}
+        self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+            (stack, address): (rtype, body) for stack, blocks in self.blocks.items()
+            for _, rtype, _, body, address in blocks}
+        self.addresses = {stack: {block[4] for block in blocks} for stack, blocks in self.blocks.items()}
+        self.done: dict[tuple[str, str], tuple[dict[str, Any], Walk]] = {}
         self.active: set[tuple[str, str]] = set()
-        self.walks: dict[tuple[str, str], Walk] = {}
         self.texts: dict[tuple[str, str], Any] = {}
         # References met while their resource was still being resolved (a cycle): a text whose resolution met
         # one is not remembered, since the same text resolves further once that resource is done.
         self.cycles = 0
 
     def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
+        declared = self.addresses[stack]
         out = []
-        for mode, rtype, name, body in raw_blocks(self.stacks[stack]):
-            address = address_of(mode, rtype, name)
-            attributes = self.attributes(stack, address)
+        for mode, rtype, name, body, address in self.blocks[stack]:
+            attributes, walk = self.resolved(stack, address)
             out.append(Resource(
                 address=address, type=rtype, name=name, stack=stack, environment=env,
                 attributes=attributes, source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=self.edges(stack, address, body), parts=self.walks[(stack, address)].parts,
+                edges=edges(body, walk.texts, declared), parts=walk.parts,
             ))
         return out
 
-    def edges(self, stack: str, address: str, body: dict[str, Any]) -> tuple[str, ...]:
-        """Same-stack addresses the body references (outside `lifecycle`) or names in `depends_on`."""
-        found: dict[str, None] = dict.fromkeys(str(item) for item in body.get("depends_on") or ())
-        texts = list(self.walks[(stack, address)].texts)
-        for key in METADATA_KEYS:
-            if key in body and key not in EDGELESS_KEYS:
-                texts += expression_texts({key: body[key]})  # not resolved, but still an edge
-        for text in texts:
-            for target in referenced_addresses(text):
-                if (stack, target) in self.raw:
-                    found[target] = None
-        return tuple(found)
-
     def attributes(self, stack: str, address: str) -> dict[str, Any]:
+        return self.resolved(stack, address)[0]
+
+    def resolved(self, stack: str, address: str) -> tuple[dict[str, Any], Walk]:
+        """A resource's attributes with their references resolved, and what the walk met: each resource once."""
         key = (stack, address)
-        if key in self.done:
-            return self.done[key]
+        done = self.done.get(key)
+        if done is None:
+            done = self.done[key] = self.resolve(key)
+        return done
+
+    def resolve(self, key: tuple[str, str]) -> tuple[dict[str, Any], Walk]:
         body = self.raw[key][1]
-        self.active.add(key)
+        attributes = dict(body)
+        for metadata in METADATA_KEYS & body.keys():
+            del attributes[metadata]
         walk = Walk()
+        self.active.add(key)
         try:
-            resolved = self.mapping(stack, {k: v for k, v in body.items() if k not in METADATA_KEYS}, walk)
+            return self.container(key[0], attributes, walk), walk
         finally:
             self.active.discard(key)
-        self.done[key] = resolved
-        self.walks[key] = walk
-        return resolved
 
     def value(self, stack: str, value: Any, walk: Walk) -> Any:
         """`value` with its references resolved, and what it holds added to `walk`."""
-        if isinstance(value, str):
+        if type(value) is str:
             if "${" not in value:
                 walk.parts.strings.append(value)
                 return value
-            walk.texts.append(value)
-            resolved = self.text(stack, value)
-            walk.parts.add(resolved)
-            return resolved
-        if isinstance(value, dict):
-            return self.mapping(stack, value, walk)
-        if isinstance(value, list):
-            return [self.value(stack, item, walk) for item in value]
+            return self.reference(stack, value, walk)
+        if type(value) in CONTAINERS:
+            return self.container(stack, value, walk)
         return value
 
-    def mapping(self, stack: str, value: dict[str, Any], walk: Walk) -> dict[str, Any]:
-        """Plain scalars are the most of a body: they are kept here, without a call."""
-        out: dict[str, Any] = {}
-        walk.parts.objects.append(out)
-        for key, item in value.items():
-            if "${" in key:
+    def container(self, stack: str, value: Any, walk: Walk) -> Any:
+        """An object or list with its references resolved: itself when it holds none, else a copy.
+
+        Most of a body holds no reference, so only the containers on the way to one are copied; the
+        rest is shared with the parsed synth, which nothing changes. Plain strings are the most of a
+        body: they are kept here, without a call.
+        """
+        is_object = type(value) is dict
+        out: Any = value
+        strings, objects = walk.parts.strings, walk.parts.objects
+        at = len(objects)
+        if is_object:
+            objects.append(value)
+        pairs: Iterable[tuple[Any, Any]] = value.items() if is_object else enumerate(value)
+        for key, item in pairs:
+            if is_object and "${" in key:
                 walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
-            if isinstance(item, str) and "${" not in item:
-                walk.parts.strings.append(item)
-            elif isinstance(item, str | dict | list):
-                item = self.value(stack, item, walk)
-            out[key] = item
+            kind = type(item)
+            if kind is str:
+                if "${" not in item:
+                    strings.append(item)
+                    continue
+                resolved = self.reference(stack, item, walk)
+            elif kind in CONTAINERS:
+                resolved = self.container(stack, item, walk)
+                if resolved is item:
+                    continue
+            else:
+                continue
+            if out is value:
+                out = dict(value) if is_object else list(value)
+                if is_object:
+                    objects[at] = out
+            out[key] = resolved
         return out
 
+    def reference(self, stack: str, text: str, walk: Walk) -> Any:
+        """A text holding `${...}`, resolved (each text once per stack), and what its value holds added to `walk`."""
+        walk.texts.append(text)
+        resolved = self.texts.get((stack, text), UNSEEN)
+        if resolved is UNSEEN:
+            resolved = self.text(stack, text)
+        kind = type(resolved)
+        if kind is str:
+            walk.parts.strings.append(resolved)
+        elif kind is Unresolved:
+            walk.parts.unresolved.append(resolved)
+        else:
+            walk.parts.add(resolved)
+        return resolved
+
     def text(self, stack: str, text: str) -> Any:
-        """A string with `${...}` parts: the literal result, or Unresolved naming every reference."""
-        key = (stack, text)
-        if key in self.texts:
-            return self.texts[key]
+        """A string with `${...}` parts: the literal result, or Unresolved naming every reference. Remembered
+        unless its resolution met a cycle."""
         cycles = self.cycles
         resolved = self.resolve_text(stack, text)
         if self.cycles == cycles:
-            self.texts[key] = resolved
+            self.texts[(stack, text)] = resolved
         return resolved
 
     def resolve_text(self, stack: str, text: str) -> Any:
-        parts = EXPRESSION.split(text)
+        parts = EXPRESSION.split(text)  # literal pieces, with each `${...}` body between two of them
         if len(parts) == 3 and parts[0] == parts[2] == "":
             return self.expression(stack, parts[1].strip())
-        pieces: list[str | None] = []
         refs: list[Reference] = []
-        for i, part in enumerate(parts):
-            if i % 2 == 0:
-                pieces.append(part)
-                continue
-            resolved = self.expression(stack, part.strip())
+        unknown = False
+        for i in range(1, len(parts), 2):
+            resolved = self.expression(stack, parts[i].strip())
             if isinstance(resolved, Unresolved):
                 refs.extend(resolved.refs)
-                pieces.append(None)
+                unknown = True
             else:
-                pieces.append(str(resolved))
-        if None in pieces:
-            return Unresolved(text, tuple(refs))
-        return "".join(p for p in pieces if p is not None)
+                parts[i] = str(resolved)
+        return Unresolved(text, tuple(refs)) if unknown else "".join(parts)
 
     def expression(self, stack: str, expr: str) -> Any:
         """One `${...}` body: a resource attribute, a data source attribute or a cross-stack output."""
-        steps = traversal_steps(expr)
-        if steps is None:
+        target = traversal_target(expr)
+        if target is None:
             return Unresolved("${" + expr + "}")
-        if steps[:2] == ("data", "terraform_remote_state") and len(steps) >= 5 and steps[3] == "outputs":
-            return self.cross_stack(stack, expr, steps[2], steps[4])
-        if steps[0] == "data":
-            address, attribute = ".".join(steps[:3]), steps[3] if len(steps) > 3 else "id"
-        else:
-            address, attribute = ".".join(steps[:2]), steps[2] if len(steps) > 2 else "id"
-        return self.attribute(Reference(stack, address, attribute), expr)
+        kind, first, second = target
+        if kind == OUTPUT:
+            return self.cross_stack(stack, expr, first, second)
+        return self.attribute(stack, first, second, expr)
 
-    def attribute(self, reference: Reference, expr: str) -> Any:
-        key = (reference.stack, reference.address)
+    def attribute(self, stack: str, address: str, name: str, expr: str) -> Any:
+        """Attribute `name` of resource `address` in `stack`: its literal value, else Unresolved."""
+        key = (stack, address)
         if key in self.active:
             self.cycles += 1
-        if key not in self.raw or key in self.active:
-            return Unresolved("${" + expr + "}", (reference,))
-        rtype, _ = self.raw[key]
-        attributes = self.attributes(*key)
-        value = attributes.get(reference.attribute)
-        if value is None and reference.attribute == "id":
-            value = derived_id(rtype, attributes)
+        raw = self.raw.get(key)
+        if raw is None or key in self.active:
+            return Unresolved("${" + expr + "}", (Reference(stack, address, name),))
+        attributes = self.resolved(stack, address)[0]
+        value = attributes.get(name)
+        if value is None and name == "id":
+            value = derived_id(raw[0], attributes)
         if isinstance(value, Unresolved):
             return value
         if value is None or isinstance(value, dict | list):
-            return Unresolved("${" + expr + "}", (reference,))
+            return Unresolved("${" + expr + "}", (Reference(stack, address, name),))
         return value
 
     def cross_stack(self, stack: str, expr: str, remote: str, output: str) -> Any:
@@ -251,6 +276,20 @@ class Resolver:
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
         return self.value(producer, declared["value"], Walk())  # what it holds is added where it lands
+
+
+def edges(body: dict[str, Any], texts: list[str], declared: set[str]) -> tuple[str, ...]:
+    """The addresses of its stack (`declared`) a body references, through the `${...}` texts its walk met or its
+    unresolved metadata (not `lifecycle`), and those it names in `depends_on`."""
+    found: dict[str, None] = dict.fromkeys(map(str, body.get("depends_on") or ()))
+    for key in EDGE_METADATA_KEYS:
+        if key in body:
+            texts = texts + expression_texts(body[key])  # not resolved, but still an edge
+    for text in texts:
+        for target in referenced_addresses(text):
+            if target in declared:
+                found[target] = None
+    return tuple(found)
 
 
 def expression_texts(value: Any) -> list[str]:
@@ -269,7 +308,19 @@ def traversal_steps(expr: str) -> tuple[str, ...] | None:
     """The dotted steps of a traversal expression (`type.name.attr`, list indexes dropped), else None."""
     if not TRAVERSAL.match(expr):
         return None
-    return tuple(re.sub(r"\[\d+\]", "", expr).split("."))
+    return tuple((INDEX.sub("", expr) if "[" in expr else expr).split("."))
+
+
+@lru_cache(maxsize=1 << 16)
+def traversal_target(expr: str) -> tuple[str, str, str] | None:
+    """What a `${...}` body reads: (ATTRIBUTE, address, attribute) or (OUTPUT, remote state, output), else None."""
+    steps = traversal_steps(expr)
+    if steps is None:
+        return None
+    if steps[:2] == ("data", "terraform_remote_state") and len(steps) >= 5 and steps[3] == "outputs":
+        return OUTPUT, steps[2], steps[4]
+    size = 3 if steps[0] == "data" else 2
+    return ATTRIBUTE, ".".join(steps[:size]), steps[size] if len(steps) > size else "id"
 
 
 @lru_cache(maxsize=1 << 16)

@@ -1,9 +1,12 @@
-"""Lookups several rule families share: which configured model an endpoint serves, where it is declared."""
+"""Lookups several rule families share: which configured model an endpoint serves, where it is declared, who
+holds which grant."""
 
 from __future__ import annotations
 
 from infra.config import Environment, ModelConfig
+from policies.grants import GrantEntry, grant_entries
 from policies.model import Resource, literal
+from policies.principals import Principal
 from policies.rules.base import ConfigKey, Context
 
 
@@ -31,3 +34,9 @@ def model_key(env: Environment, model: ModelConfig | None, *rest: str) -> Config
 
 def env_key(env: Environment, *rest: str | int) -> ConfigKey:
     return ("environments", env.name, *rest)
+
+
+def classified_grants(ctx: Context) -> list[tuple[GrantEntry, Principal]]:
+    """Every grant entry of the environment with who its principal is, read once for the rules that judge grants."""
+    return ctx.memo("classified_grants", lambda: [(entry, ctx.principals.classify(entry.principal))
+                                                   for entry in grant_entries(ctx.inventory)])

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.grants import GRANT_TYPES, grant_entries
+from policies.grants import GRANT_TYPES
 from policies.model import Resource, literal
 from policies.principals import Principal
 from policies.rules.base import Context, DriftContext, DriftRule, Scope, Severity, Violation
-from policies.rules.common import env_key, inference_table_config
+from policies.rules.common import classified_grants, env_key, inference_table_config
 from policies.rules.isolation import BINDING_TYPES, CATALOG_TYPES, binding_type, bindings_of, workspace_env
 
 Securable = tuple[str, str]
@@ -21,8 +21,7 @@ GrantMap = dict[Securable, dict[str, tuple[Principal, frozenset[str], Resource]]
 
 def grant_map(ctx: Context) -> GrantMap:
     out: GrantMap = {}
-    for entry in grant_entries(ctx.inventory):
-        principal = ctx.principals.classify(entry.principal)
+    for entry, principal in classified_grants(ctx):
         held = out.setdefault((entry.securable, entry.name), {})
         previous = held.get(principal.key)
         privileges = entry.privileges | (previous[1] if previous else frozenset())

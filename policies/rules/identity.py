@@ -4,9 +4,11 @@ long-lived tokens, no workspace open to all IPs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
-from lakestack.secrets import credential_shaped
+from lakestack.secrets import credential_shaped, credential_shaped_among
 from policies.model import LIVE, PLAN, SYNTH, Inventory, Unresolved, literal
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
@@ -18,6 +20,7 @@ IP_LIST_TYPES = ("databricks_ip_access_list",)
 TOKEN_TYPES = ("databricks_token",)
 ASSIGNMENT_TYPES = ("databricks_mws_permission_assignment", "databricks_permission_assignment")
 OPEN_RANGES = ("0.0.0.0/0", "::/0")
+EXPRESSION_OF = attrgetter("expression")  # how an unresolved value reads in the synth
 
 
 def jobs_run_as_service_principal(ctx: Context) -> Iterator[Violation]:
@@ -52,9 +55,11 @@ def no_credential_values(ctx: Context) -> Iterator[Violation]:
     """Every string attribute of every resource, at any depth: a credential pasted anywhere (a description,
     a tag, a job parameter) lands in state, plans and reviews just like a token resource would."""
     shaped = ctx.memo("credential_shaped_texts", lambda: credential_shaped_texts(ctx.inventory))
+    if not shaped:
+        return  # the common case, answered once for the inventory
     for resource in ctx.inventory.resources:
         if shaped.isdisjoint(resource.strings) and shaped.isdisjoint(map(str, resource.unresolved)):
-            continue  # the common case, answered from the shared walk; paths are only spelled for a finding
+            continue  # answered from the shared walk; paths are only spelled for a finding
         paths = [path for path, text in string_attributes(resource.attributes) if credential_shaped(text)]
         if paths:
             yield Violation(resource, f"{resource.address} in {ctx.env.name} holds a value shaped like a credential "
@@ -66,11 +71,9 @@ def credential_shaped_texts(inventory: Inventory) -> set[str]:
     """The distinct texts of the inventory (values known only after apply by their expression) that hold a
     credential's shape: each distinct text is judged once, and a resource holds one when it shares a text
     with this set (most inventories have none)."""
-    texts: set[str] = set()
-    for resource in inventory.resources:
-        texts.update(resource.strings)
-        texts.update(map(str, resource.unresolved))
-    return {text for text in texts if credential_shaped(text)}
+    texts: set[str] = set().union(*(resource.strings for resource in inventory.resources))
+    texts.update(map(EXPRESSION_OF, chain.from_iterable(resource.unresolved for resource in inventory.resources)))
+    return credential_shaped_among(texts)
 
 
 def string_attributes(value: Any, path: str = "") -> Iterator[tuple[str, str]]:

@@ -71,15 +71,14 @@ def principal_names(resource: Resource) -> list[str]:
     return [name for key in PRINCIPAL_NAME_KEYS if (name := literal(resource.get(key)))]
 
 
-def named_values(resource: Resource) -> set[str]:
-    """Every text a resource names objects by: each string, and `<catalog>.<schema>` of each block naming both."""
-    names = set(resource.strings)
-    for block in resource.objects:
-        if "catalog_name" in block and "schema_name" in block:
-            catalog, schema = literal(block["catalog_name"]), literal(block["schema_name"])
-            if catalog and schema:
-                names.add(f"{catalog}.{schema}")
-    return names
+def names_held(resource: Resource, declared: dict[str, tuple[str, Resource]]) -> set[str]:
+    """The declared names a resource holds: as a string, or as `<catalog>.<schema>` of a block naming both."""
+    held = declared.keys() & resource.strings
+    for block in [block for block in resource.objects if "schema_name" in block and "catalog_name" in block]:
+        catalog, schema = literal(block["catalog_name"]), literal(block["schema_name"])
+        if catalog and schema and f"{catalog}.{schema}" in declared:
+            held.add(f"{catalog}.{schema}")
+    return held
 
 
 def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
@@ -88,7 +87,7 @@ def same_stack_names_have_a_dependency(ctx: Context) -> Iterator[Violation]:
         declared = names.get(resource.stack)
         if not declared or resource.type == BACKEND_TYPE:
             continue
-        for text in sorted(declared.keys() & named_values(resource)):
+        for text in sorted(names_held(resource, declared)):
             kind, target = declared[text]
             if target.address == resource.address or ctx.inventory.depends_on(resource, target) \
                     or ctx.inventory.depends_on(target, resource):  # the declaring resource takes the name from it

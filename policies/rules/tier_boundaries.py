@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from infra.config import Environment
 from infra.config.model import TIERS
 from infra.config.roles import reader_privileges
-from policies.grants import GRANT_TYPES, grant_entries
+from policies.grants import GRANT_TYPES
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
-from policies.rules.common import env_key
+from policies.rules.common import classified_grants, env_key
 from policies.rules.isolation import BINDING_TYPES, CATALOG_TYPES, READ_WRITE, binding_type, bindings_of, workspace_env
 from policies.rules.unity_catalog import OWNED_TYPES
 
@@ -33,8 +33,8 @@ def lower_tier(ctx: Context, environment: str | None) -> Environment | None:
 
 def no_upward_writes(ctx: Context) -> Iterator[Violation]:
     readers = reader_privileges()
-    for entry in grant_entries(ctx.inventory):
-        other = lower_tier(ctx, ctx.principals.deployer_environment(entry.principal))
+    for entry, principal in classified_grants(ctx):
+        other = lower_tier(ctx, ctx.principals.deployer_environment_of(principal))
         writes = sorted(entry.privileges - readers)
         if other is not None and writes:
             yield Violation(entry.resource, f"the {other.name} deployer holds {', '.join(writes)} on {entry.label} "

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infra.config.roles import ADMIN_PRIVILEGES
-from policies.grants import GRANT_TYPES, grant_entries, reader_set
+from policies.grants import GRANT_TYPES, reader_set
 from policies.principals import Kind
 from policies.rules.base import Context, Rule, Scope, Severity, Violation
-from policies.rules.common import env_key
+from policies.rules.common import classified_grants, env_key
 
 OWNED_TYPES = ("databricks_catalog", "databricks_schema", "databricks_registered_model")
+ADMINISTERING = frozenset(ADMIN_PRIVILEGES)
 
 
 def human_groups_read_only(ctx: Context) -> Iterator[Violation]:
-    for entry in grant_entries(ctx.inventory):
-        principal = ctx.principals.classify(entry.principal)
+    for entry, principal in classified_grants(ctx):
         if not ctx.principals.is_human_group(principal):
             continue
         extra = sorted(entry.privileges - reader_set(entry.securable))
@@ -29,8 +29,7 @@ def human_groups_read_only(ctx: Context) -> Iterator[Violation]:
 
 
 def no_individual_or_everyone_grants(ctx: Context) -> Iterator[Violation]:
-    for entry in grant_entries(ctx.inventory):
-        principal = ctx.principals.classify(entry.principal)
+    for entry, principal in classified_grants(ctx):
         if principal.kind in (Kind.USER, Kind.ALL_USERS):
             yield Violation(
                 entry.resource,
@@ -40,12 +39,9 @@ def no_individual_or_everyone_grants(ctx: Context) -> Iterator[Violation]:
 
 
 def admin_only_for_deployer(ctx: Context) -> Iterator[Violation]:
-    for entry in grant_entries(ctx.inventory):
-        admin = sorted(entry.privileges & set(ADMIN_PRIVILEGES))
-        if not admin:
-            continue
-        principal = ctx.principals.classify(entry.principal)
-        if principal.kind is not Kind.DEPLOYER:
+    for entry, principal in classified_grants(ctx):
+        admin = sorted(entry.privileges & ADMINISTERING)
+        if admin and principal.kind is not Kind.DEPLOYER:
             yield Violation(
                 entry.resource,
                 f"{principal.kind} '{principal.name}' holds {', '.join(admin)} on {entry.label}; only the "

@@ -114,3 +114,24 @@ def test_the_parts_found_while_resolving_are_those_a_walk_of_the_attributes_find
     assert sorted(job.strings) == sorted(walked.strings) and "cat" in job.strings and "y" in job.strings
     assert sorted(map(str, job.unresolved)) == sorted(map(str, walked.unresolved)) and job.unresolved
     assert sorted(map(id, job.objects)) == sorted(map(id, walked.objects))
+
+
+def test_blocks_without_a_reference_are_shared_with_the_parsed_synth_which_stays_as_read(tmp_path: Path) -> None:
+    """Only the containers on the way to a reference are copied; resolving never writes into the parsed synth."""
+    import copy
+
+    from lakestack.terraform_json import parsed_synth_stacks
+
+    folder = write_synth(tmp_path, {"dev": {"resource": {
+        "databricks_catalog": {"c": {"name": "cat"}},
+        "databricks_sql_table": {"t": {"name": "t", "catalog_name": "${databricks_catalog.c.name}",
+                                       "column": [{"name": "a", "type": "STRING"}],
+                                       "options": {"k": ["${databricks_catalog.c.name}", "plain"]}}}}}})
+    parsed = parsed_synth_stacks(folder)
+    before = copy.deepcopy(parsed)
+    [dev] = read_synth(folder)
+    table = next(dev.of_type("databricks_sql_table"))
+    body = parsed["dev"]["resource"]["databricks_sql_table"]["t"]
+    assert table.get("column") is body["column"]
+    assert table.get("options") == {"k": ["cat", "plain"]} and table.get("options") is not body["options"]
+    assert parsed == before

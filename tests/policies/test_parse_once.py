@@ -18,6 +18,16 @@ def test_alert_queries_are_indexed_by_the_names_they_mention():
     assert "cat.monitoring.other_drift_metrics" not in watched, "a longer name is not the table"
 
 
+def test_the_name_index_is_every_run_of_name_characters_whatever_the_text():
+    """Lines read once, and ASCII text split rather than searched: the same names as the pattern finds."""
+    from policies.rules.monitoring import SQL_NAME
+
+    texts = ["SELECT a.b,`c`.`d`\tFROM x.y_z\x1cw\r\nWHERE k=`` AND q IN ('1', \"2\")",
+             "SELECT a.b,`c`.`d`\tFROM x.y_z\nJOIN café.tablé ON 1", "", "-- ``\f\u2028tail.name"]
+    for batch in ([texts[0]], texts, texts[2:]):
+        assert names_in(batch) == {m.replace("`", "") for text in batch for m in SQL_NAME.findall(text)}
+
+
 def test_review_parses_each_synth_once(tmp_path, example_synth_dir, monkeypatch, capsys):
     head = tmp_path / "head"
     shutil.copytree(example_synth_dir, head)

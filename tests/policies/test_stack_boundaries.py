@@ -157,3 +157,23 @@ def test_the_synth_adapter_reads_references_and_depends_on_as_edges(tmp_path: Pa
     assert by_address["databricks_schema.schema_monitoring"].edges == ("databricks_catalog.catalog",)
     assert inventory.depends_on(predictions, by_address["databricks_catalog.catalog"])
     assert not inventory.depends_on(by_address["databricks_catalog.catalog"], predictions)
+
+
+def test_paths_are_found_through_resources_searched_before_and_around_cycles() -> None:
+    """A search reuses what an earlier one found; a cycle ends it; a resource added later opens new paths."""
+    from policies.model import Inventory, Resource, Source
+
+    def resource(name: str, *edges: str) -> Resource:
+        return Resource(address=f"t.{name}", type="t", name=name, stack="dev", environment="dev", attributes={},
+                        source=Source("synth"), edges=tuple(f"t.{e}" for e in edges))
+
+    inventory = Inventory("dev", "synth", "synth")
+    by_name = {r.name: r for r in (resource("a", "b"), resource("b", "c"), resource("c", "b", "missing"),
+                                   resource("d", "b"), resource("e"))}
+    inventory.extend(by_name.values())
+    assert inventory.reachable(by_name["b"]) == {"t.b", "t.c", "t.missing"}, "itself, through the cycle"
+    assert inventory.reachable(by_name["a"]) == {"t.b", "t.c", "t.missing"}
+    assert inventory.depends_on(by_name["d"], by_name["c"]) and not inventory.depends_on(by_name["c"], by_name["a"])
+    assert not inventory.depends_on(by_name["a"], by_name["e"])
+    inventory.add(resource("missing", "e"))
+    assert inventory.depends_on(by_name["a"], by_name["e"])
