@@ -16,7 +16,7 @@ Each process pays jsii's start-up (about 1.5 s of CPU), so this pays off only ab
 `PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
 manifest is merged in the toolkit's own format. `jobs` caps the processes running at once
 (default: one more than the cores, `default_jobs`): each holds a jsii runtime with every object
-of its environment (about 540 MB for an environment of 8,000 resources), so `jobs=1` trades
+of its environment (about 380 MB for an environment of 8,000 resources), so `jobs=1` trades
 wall clock for memory.
 
 The worker processes run without jsii's runtime type checks (`PYTHONOPTIMIZE`: the provider
