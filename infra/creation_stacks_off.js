@@ -3,12 +3,17 @@
 // stack, every frame of it, for each token and each nested-block reference it creates: about ten
 // per resource. Created through jsii, those frames are the kernel's own JavaScript, never the
 // user's Python, so they tell a lakestack user nothing; for an 8,000-resource stack they hold
-// about 100 MB and 1.5 s of CPU. Here the stack of anything that is not an Error formats as empty
-// text, which CDKTF keeps as an empty list. Errors keep their stacks, in V8's own format (or the
+// about 100 MB and 1.5 s of CPU. CDKTF (and constructs) capture into a plain `{ stack: "" }`
+// object; here such an object's stack formats as empty text, which CDKTF keeps as an empty list.
+// Everything else, errors of any realm included, keeps its stack, in V8's own format (or the
 // formatter already installed).
 const installed = Error.prepareStackTrace;
 
-function errorStack(error, frames) {
+function isPlainObject(target) {
+  return target !== null && typeof target === "object" && Object.getPrototypeOf(target) === Object.prototype;
+}
+
+function formatted(error, frames) {
   if (installed) {
     return installed(error, frames);
   }
@@ -16,4 +21,4 @@ function errorStack(error, frames) {
   return frames.length > 0 ? `${head}\n    at ${frames.join("\n    at ")}` : head;
 }
 
-Error.prepareStackTrace = (target, frames) => (target instanceof Error ? errorStack(target, frames) : "");
+Error.prepareStackTrace = (target, frames) => (isPlainObject(target) ? "" : formatted(target, frames));

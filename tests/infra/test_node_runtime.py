@@ -132,7 +132,8 @@ const token = { stack: "" };
 Error.captureStackTrace(token);
 let thrown;
 try { null.missing; } catch (error) { thrown = error.stack; }
-console.log(JSON.stringify({ token: token.stack, thrown }));
+const foreign = require("vm").runInNewContext("new Error('from another realm')").stack;
+console.log(JSON.stringify({ token: token.stack, thrown, foreign }));
 """
 
 
@@ -146,3 +147,4 @@ def test_creation_stacks_are_empty_and_errors_keep_theirs():
     assert seen["token"] == ""
     assert seen["thrown"].startswith("TypeError: Cannot read properties of null (reading 'missing')\n    at ")
     assert seen["thrown"].splitlines()[1:] == stacks()["thrown"].splitlines()[1:]
+    assert seen["foreign"].startswith("Error: from another realm\n    at ")
