@@ -19,29 +19,30 @@ manifest is merged in the toolkit's own format. `jobs` caps the processes runnin
 of its environment (about 380 MB for an environment of 8,000 resources), so `jobs=1` trades
 wall clock for memory.
 
-The worker processes run without jsii's runtime type checks (`PYTHONOPTIMIZE`: the provider
-bindings check every argument with typeguard under `__debug__`, about half of the Python time of
-a large synth). The same constructs are type-checked statically (mypy against the same classes,
+The worker processes (`infra.synth_worker`) run without jsii's runtime type checks (`python -O`:
+the provider bindings check every argument with typeguard under `__debug__`, about half of the
+Python time of a large synth). The same constructs are type-checked statically (mypy against the same classes,
 `make typecheck`), and every serial synth, the tests' included, still runs with the checks.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Collection
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infra.cdk_engine import selected_engine
 from infra.config.model import PlatformConfig
 from infra.stacks.names import account_stack_name, stack_names
-from lakestack.environ import variable_set
+from infra.synth_worker import FAILURE
 from lakestack.errors import InputError
 from lakestack.progress import Progress, no_progress
 
@@ -49,6 +50,7 @@ DEFAULT_OUT = Path("cdktf.out")
 MARKER = ".lakestack-synth"
 MANIFEST = "manifest.json"
 SYNTH_ENTRIES = {MANIFEST, "stacks", MARKER}
+WORKER = (sys.executable, "-O", "-P", "-m", "infra.synth_worker")  # infra/synth_worker.py says why each flag
 PARALLEL_MIN_MODELS = 100  # below this, one process is faster (docs/benchmark.md)
 
 
@@ -71,7 +73,7 @@ def synth(config: PlatformConfig, out: Path = DEFAULT_OUT, *, parallel: bool | N
             progress(f"synthesizing {len(environments)} environments in {workers} parallel processes")
             _synth_parallel(config, environments, staging, workers)
         else:
-            _synth_group(config, None, staging, progress)
+            synth_group(config, None, staging, progress)
         (staging / MARKER).write_text("written by lakestack synth; safe to replace\n", encoding="utf-8")
         _swap_in(staging, out)
     except BaseException:
@@ -135,13 +137,9 @@ def _swap_in(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _without_runtime_type_checks() -> AbstractContextManager[None]:
-    """Workers spawned inside start with `PYTHONOPTIMIZE=1` (see the module docstring); restored after."""
-    return variable_set("PYTHONOPTIMIZE", "1")
-
-
-def _synth_group(config: PlatformConfig, environments: Collection[str] | None, outdir: Path,
-                 progress: Progress = no_progress) -> None:
+def synth_group(config: PlatformConfig, environments: Collection[str] | None, outdir: Path,
+                progress: Progress = no_progress) -> None:
+    """The stacks of `environments` (all when None) into `outdir`, by CDKTF in this process."""
     progress("starting CDKTF and the Databricks provider (jsii, Node)")
     from infra.app import build_app  # jsii start-up is paid only when synthesizing
 
@@ -152,13 +150,15 @@ def _synth_group(config: PlatformConfig, environments: Collection[str] | None, o
 
 def _synth_parallel(config: PlatformConfig, environments: list[str], staging: Path, workers: int) -> None:
     parts = [staging / f"part-{i}" for i in range(len(environments))]
+    config_file = staging / "config.pickle"
+    config_file.write_bytes(pickle.dumps(config))
     # One fresh process per environment: a jsii runtime keeps every object it created until it exits.
-    with _without_runtime_type_checks(), ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
-        futures = [pool.submit(_synth_group, config, [env], part)
-                   for env, part in zip(environments, parts, strict=True)]
-        for done in futures:
-            done.result()
+    with ThreadPoolExecutor(workers) as pool:
+        failures = list(pool.map(lambda env, part: run_worker(config_file, env, part), environments, parts))
+    config_file.unlink()
+    for failure in failures:
+        if failure is not None:
+            raise failure
     manifests = [json.loads((part / MANIFEST).read_text(encoding="utf-8")) for part in parts]
     (staging / "stacks").mkdir()
     owned: dict[str, object] = {}
@@ -169,3 +169,16 @@ def _synth_parallel(config: PlatformConfig, environments: list[str], staging: Pa
         shutil.rmtree(part)
     merged = {**manifests[0], "stacks": {name: owned[name] for name in stack_names(config)}}
     (staging / MANIFEST).write_text(selected_engine().manifest_text(merged), encoding="utf-8")
+
+
+def run_worker(config_file: Path, environment: str, out: Path) -> BaseException | None:
+    """Synthesize `environment` in a worker process; what it failed with (None when it wrote its stacks)."""
+    done = subprocess.run([*WORKER, str(config_file), environment, str(out)], check=False)
+    if done.returncode == 0:
+        return None
+    failure = out / FAILURE
+    if failure.is_file():
+        reported = pickle.loads(failure.read_bytes())
+        return reported if isinstance(reported, BaseException) else RuntimeError(repr(reported))
+    ending = f"was stopped by signal {-done.returncode}" if done.returncode < 0 else f"exited with {done.returncode}"
+    return RuntimeError(f"the synth process of environment {environment} {ending} without saying why")

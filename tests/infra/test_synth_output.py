@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
+import pickle
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -14,18 +12,22 @@ from infra.synth import (
     MANIFEST,
     MARKER,
     PARALLEL_MIN_MODELS,
-    _without_runtime_type_checks,
+    WORKER,
     default_jobs,
     in_processes,
     is_synth_output,
+    run_worker,
     synth,
 )
 from lakestack.cli import main
 from tests.configs import EXAMPLE, config_from_data, example_data
 
 
-def optimize_flag() -> int:
-    return sys.flags.optimize
+class ExitsInWorker:
+    """Unpickled by a worker, it ends that process with `10 + sys.flags.optimize` before any synth, saying nothing."""
+
+    def __reduce__(self):
+        return eval, ("__import__('os')._exit(10 + __import__('sys').flags.optimize)",)
 
 
 def tree(folder):
@@ -113,18 +115,21 @@ def test_unwritable_parent_is_one_line(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
-def test_workers_start_without_runtime_type_checks_and_the_variable_is_restored(monkeypatch):
-    """Spawned synth workers run with `PYTHONOPTIMIZE=1` (jsii's typeguard checks off); the parent's own is kept."""
-    monkeypatch.setenv("PYTHONOPTIMIZE", "0")
-    with _without_runtime_type_checks():
-        assert os.environ["PYTHONOPTIMIZE"] == "1"
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            assert pool.submit(optimize_flag).result() == 1
-    assert os.environ["PYTHONOPTIMIZE"] == "0"
-    monkeypatch.delenv("PYTHONOPTIMIZE")
-    with _without_runtime_type_checks():
-        pass
-    assert "PYTHONOPTIMIZE" not in os.environ
+def test_workers_run_without_runtime_type_checks_and_a_silent_exit_is_reported(tmp_path):
+    """A worker runs under `python -O` (jsii's typeguard checks off); one that ends without a report says how."""
+    assert WORKER[0] == sys.executable
+    config_file = tmp_path / "config.pickle"
+    config_file.write_bytes(pickle.dumps(ExitsInWorker()))
+    failure = run_worker(config_file, "dev", tmp_path / "part")
+    assert isinstance(failure, RuntimeError)
+    assert str(failure) == "the synth process of environment dev exited with 11 without saying why"
+
+
+def test_a_workers_failure_is_raised_as_its_own_with_the_workers_traceback(tmp_path):
+    failure = run_worker(tmp_path / "missing.pickle", "prod", tmp_path / "part")
+    assert isinstance(failure, FileNotFoundError)
+    assert "missing.pickle" in str(failure)
+    assert "in the synth process of one environment:\nTraceback" in failure.__notes__[0]
 
 
 def test_default_jobs_overlap_one_environment_more_than_the_cores_and_one_core_stays_serial():
