@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on --no-com
 SOURCES := infra lakestack policies review bootstrap lifecycle bench
 # Bytecode is compiled once at install, on every core, so no command pays for it (not even under
 # PYTHONDONTWRITEBYTECODE=1), at both optimization levels: parallel synth workers run with
-# PYTHONOPTIMIZE=1 (infra/synth.py). The provider bindings' ~250 submodules are skipped: importing
+# `python -O` (infra/synth_worker.py). The provider bindings' ~250 submodules are skipped: importing
 # infra.cdk compiles the few the stacks use (docs/benchmark.md).
 PROVIDERS := /(cdktf_cdktf_provider_databricks|cdktn_provider_databricks)/
 define compile
