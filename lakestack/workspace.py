@@ -186,9 +186,15 @@ def _first_line(exc: BaseException) -> str:
 
 
 def retry_reason(error: BaseException) -> str | None:
-    """Why lakestack retries a repeatable call the SDK gave up on: 500 and 504 only."""
+    """Why lakestack retries a repeatable call the SDK gave up on: a 500 or 504, or an answer that never came.
+
+    The SDK re-sends a timed-out request itself except a POST, which newer releases leave to the caller since
+    it may have been applied; lakestack's POSTs are a repeatable call's, or a create's, which looks first.
+    """
     if isinstance(error, InternalError | DeadlineExceeded):
         return f"{type(error).__name__} is worth another attempt"
+    if isinstance(error, requests.Timeout):
+        return "no answer within the HTTP timeout"
     return None
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Any, cast
 
 import pytest
+import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import BadRequest, InternalError, TemporarilyUnavailable
 
@@ -47,6 +48,14 @@ def test_500s_are_retried_on_the_one_clock_with_growing_waits_and_announced() ->
     assert len(calls) == 3 and len(clock.sleeps) == 2 and clock.sleeps[1] > clock.sleeps[0]
     assert re.fullmatch(r"listing jobs: InternalError: down; retrying in [12] s \(\d+ s of the 60 s retry budget "
                         r"left\)", notes[0])
+
+
+def test_a_repeatable_call_whose_answer_never_came_is_sent_again() -> None:
+    """The SDK leaves a timed-out POST to its caller; a repeatable one (a reset) is simply repeated."""
+    ws, clock = workspace()
+    calls, call = failing(requests.ReadTimeout("read timed out"))
+    assert ws.call("resetting job 7", "CAN_MANAGE", call) == "done"
+    assert len(calls) == 2 and len(clock.sleeps) == 1
 
 
 def test_the_budget_bounds_the_total_wait_of_one_call() -> None:
