@@ -10,6 +10,8 @@ into the producing stack's output.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ EDGE_METADATA_KEYS = ("provider", "count", "for_each")
 INDEX = re.compile(r"\[\d+\]")
 ATTRIBUTE, OUTPUT = "attribute", "output"  # what a traversal reads
 UNSEEN = object()  # a text not resolved yet (None is a value a text can resolve to)
+CONTAINERS = (dict, list)
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -85,21 +88,12 @@ def address_of(mode: str, rtype: str, name: str) -> str:
     return f"{rtype}.{name}" if mode == "managed" else f"data.{rtype}.{name}"
 
 
+@dataclass
 class Walk:
-    """What resolving one resource met: its `${...}` texts (keys included, for its edges) and what its resolved
-    attributes hold (`Parts`), kept as the walk's own lists so the loop over every value reaches them directly."""
+    """What resolving one resource met: its `${...}` texts (keys included, for its edges) and its parts."""
 
-    __slots__ = ("objects", "strings", "texts", "unresolved")
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.strings: list[str] = []
-        self.unresolved: list[Unresolved] = []
-        self.objects: list[dict[str, Any]] = []
-
-    @property
-    def parts(self) -> Parts:
-        return Parts(self.strings, self.unresolved, self.objects)
+    texts: list[str] = field(default_factory=list)
+    parts: Parts = field(default_factory=Parts)
 
 
 class Resolver:
@@ -157,83 +151,55 @@ class Resolver:
         walk = Walk()
         self.active.add(key)
         try:
-            return self.mapping(key[0], attributes, walk), walk
+            return self.container(key[0], attributes, walk), walk
         finally:
             self.active.discard(key)
 
     def value(self, stack: str, value: Any, walk: Walk) -> Any:
         """`value` with its references resolved, and what it holds added to `walk`."""
-        kind = type(value)
-        if kind is str:
+        if type(value) is str:
             if "${" not in value:
-                walk.strings.append(value)
+                walk.parts.strings.append(value)
                 return value
             return self.reference(stack, value, walk)
-        if kind is dict:
-            return self.mapping(stack, value, walk)
-        if kind is list:
-            return self.sequence(stack, value, walk)
+        if type(value) in CONTAINERS:
+            return self.container(stack, value, walk)
         return value
 
-    def mapping(self, stack: str, value: dict[str, Any], walk: Walk) -> dict[str, Any]:
-        """An object with its references resolved: itself when it holds none, else a copy.
+    def container(self, stack: str, value: Any, walk: Walk) -> Any:
+        """An object or list with its references resolved: itself when it holds none, else a copy.
 
         Most of a body holds no reference, so only the containers on the way to one are copied; the
         rest is shared with the parsed synth, which nothing changes. Plain strings are the most of a
         body: they are kept here, without a call.
         """
-        strings, objects, texts = walk.strings, walk.objects, walk.texts
+        is_object = type(value) is dict
+        out: Any = value
+        strings, objects = walk.parts.strings, walk.parts.objects
         at = len(objects)
-        objects.append(value)
-        out = value
-        for key, item in value.items():
-            if "${" in key:
-                texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
+        if is_object:
+            objects.append(value)
+        pairs: Iterable[tuple[Any, Any]] = value.items() if is_object else enumerate(value)
+        for key, item in pairs:
+            if is_object and "${" in key:
+                walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
             kind = type(item)
             if kind is str:
                 if "${" not in item:
                     strings.append(item)
                     continue
-                resolved: Any = self.reference(stack, item, walk)
-            elif kind is dict:
-                resolved = self.mapping(stack, item, walk)
-                if resolved is item:
-                    continue
-            elif kind is list:
-                resolved = self.sequence(stack, item, walk)
+                resolved = self.reference(stack, item, walk)
+            elif kind in CONTAINERS:
+                resolved = self.container(stack, item, walk)
                 if resolved is item:
                     continue
             else:
                 continue
             if out is value:
-                out = objects[at] = dict(value)
+                out = dict(value) if is_object else list(value)
+                if is_object:
+                    objects[at] = out
             out[key] = resolved
-        return out
-
-    def sequence(self, stack: str, value: list[Any], walk: Walk) -> list[Any]:
-        """A list with its references resolved, as `mapping` does."""
-        strings = walk.strings
-        out = value
-        for index, item in enumerate(value):
-            kind = type(item)
-            if kind is str:
-                if "${" not in item:
-                    strings.append(item)
-                    continue
-                resolved: Any = self.reference(stack, item, walk)
-            elif kind is dict:
-                resolved = self.mapping(stack, item, walk)
-                if resolved is item:
-                    continue
-            elif kind is list:
-                resolved = self.sequence(stack, item, walk)
-                if resolved is item:
-                    continue
-            else:
-                continue
-            if out is value:
-                out = list(value)
-            out[index] = resolved
         return out
 
     def reference(self, stack: str, text: str, walk: Walk) -> Any:
@@ -244,9 +210,9 @@ class Resolver:
             resolved = self.text(stack, text)
         kind = type(resolved)
         if kind is str:
-            walk.strings.append(resolved)
+            walk.parts.strings.append(resolved)
         elif kind is Unresolved:
-            walk.unresolved.append(resolved)
+            walk.parts.unresolved.append(resolved)
         else:
             walk.parts.add(resolved)
         return resolved
