@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from gc import is_tracked
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,16 @@ def read_json(path: Path, what: str = "JSON file") -> Any:
 
 
 def _deeper_than(doc: Any, limit: int) -> bool:
-    """Level by level, without recursion (the point is to refuse what would exhaust it)."""
+    """Level by level, without recursion (the point is to refuse what would exhaust it).
+
+    Only the objects and lists the cyclic collector tracks are read: CPython tracks an object as soon
+    as it holds an object or a list (an untracked one could never be part of a cycle), so an untracked
+    object holds only text, numbers and nulls; most objects of a synth are such leaf blocks. Where the
+    collector tracks everything, everything is read.
+    """
     level = [doc]
     for _ in range(limit):
-        level = [x for v in level if type(v) in CONTAINERS
+        level = [x for v in level if is_tracked(v)
                  for x in (v.values() if type(v) is dict else v) if type(x) in CONTAINERS]
         if not level:
             return False

@@ -8,6 +8,7 @@ Two producers fill it: the offline diff of two synth folders (`review.synth_diff
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 # Columns of the review's matrix, in the order a reviewer reads them: what appears, what changes,
@@ -86,9 +87,10 @@ class ResourceChange:
     def after(self) -> dict[str, Any] | None:
         return self.shown.after
 
-    @property
+    @cached_property
     def kind(self) -> str:
-        """The primary action: create, update, replace, delete, no-op, read or forget."""
+        """The primary action: create, update, replace, delete, no-op, read or forget. Worked out once: the
+        review sorts, counts and filters 19,000 changes by it at 1,000 models."""
         if len(self.actions) == 1:  # most changes; one action cannot be both a create and a delete
             return self.actions[0]
         return "replace" if {"create", "delete"} <= set(self.actions) else "no-op"

@@ -6,8 +6,9 @@ size-limited, so it is where a truncated comment points for the full detail.
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from review.attributes import attribute_changes
@@ -30,12 +31,12 @@ def review_document(review: Review) -> dict[str, Any]:
         "risk_level": review.level,
         "gate": gate_facts(review),
         "stacks": [
-            {**asdict(s), "changed": s.changed} for s in review.stacks
+            {**as_data(s), "changed": s.changed} for s in review.stacks
         ],
         "causes": review.causes,
-        "risks": [asdict(r) for r in review.risks],
-        "grants": [{**asdict(g), "escalations": g.escalations} for g in review.grants],
-        "bindings": [asdict(b) for b in review.bindings],
+        "risks": [as_data(r) for r in review.risks],
+        "grants": [{**as_data(g), "escalations": g.escalations} for g in review.grants],
+        "bindings": [as_data(b) for b in review.bindings],
         "prod_changes": [c.address for c in review.prod_changes],
         "audit": _audit(review),
         "changes": [_change(c, review) for c in review.changed],
@@ -48,7 +49,7 @@ def _audit(review: Review) -> dict[str, Any]:
         return {"status": "skipped"}
     return {
         "status": audit.status, "note": audit.note, "failed": audit.failed, "counts": audit.counts,
-        "findings": [asdict(f) for f in audit.findings],
+        "findings": [as_data(f) for f in audit.findings],
     }
 
 
@@ -67,5 +68,35 @@ def _change(change: ResourceChange, review: Review) -> dict[str, Any]:
         "importing_id": change.importing_id,
         "source": change.source,
         "notes": list(change.notes),
-        "attributes": [asdict(a) for a in attribute_changes(change)],
+        "attributes": [as_data(a) for a in attribute_changes(change)],
     }
+
+
+ATOMS = (str, int, float, bool, type(None))
+FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names, in order
+
+
+def as_data(value: Any) -> Any:
+    """`dataclasses.asdict` for the review's facts, and the same conversion of any value inside them.
+
+    The review's JSON at 1,000 models holds thousands of them, and `asdict` deep-copies every text and
+    number it meets (a call each); these are kept as they are, being immutable, and containers are
+    rebuilt as `asdict` rebuilds them.
+    """
+    kind = type(value)
+    if kind in ATOMS:
+        return value
+    if kind is dict:
+        return {as_data(key): as_data(item) for key, item in value.items()}
+    if kind is list:
+        return [as_data(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        names = FIELD_NAMES.get(kind) or FIELD_NAMES.setdefault(kind, tuple(f.name for f in fields(value)))
+        return {name: as_data(getattr(value, name)) for name in names}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return kind(*[as_data(item) for item in value])  # a named tuple, as asdict builds it
+    if isinstance(value, list | tuple):
+        return kind(as_data(item) for item in value)
+    if isinstance(value, dict):
+        return kind((as_data(key), as_data(item)) for key, item in value.items())
+    return copy.deepcopy(value)

@@ -28,6 +28,7 @@ from review.highlights import (
 TIER_ORDER = ("prod", "staging", "dev")
 # Within a stack, what a reviewer must see first.
 KIND_ORDER = ("delete", "replace", "update", "create", "forget", "read", "no-op")
+KIND_RANK = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 NONE = "none"
 
 
@@ -104,8 +105,10 @@ def build_review(project: str, changes: Iterable[ResourceChange], tier_of: TierO
                  run_url: str | None = None, picture: str = "",
                  workspaces: dict[str, str] | None = None, failed_plans: Iterable[str] = ()) -> Review:
     """`extra_risks` come from outside the change model (the base config, plan matching); they rank first."""
-    ordered = sorted(changes, key=lambda c: (_stack_key(c.stack, tier_of), KIND_ORDER.index(c.kind)
-                                             if c.kind in KIND_ORDER else len(KIND_ORDER), c.address))
+    stack_keys: dict[str, tuple[int, str]] = {}  # a few stacks, thousands of changes each
+    ordered = sorted(changes, key=lambda c: (
+        stack_keys.get(c.stack) or stack_keys.setdefault(c.stack, _stack_key(c.stack, tier_of)),
+        KIND_RANK.get(c.kind, len(KIND_ORDER)), c.address))
     grants = grant_changes(ordered, tier_of)
     bindings = binding_changes(ordered, workspaces)
     kinds = KINDS + tuple(sorted({c.kind for c in ordered} - set(KINDS)))

@@ -325,6 +325,11 @@ def promotion_path(deployment: DeploymentConfig, tiers: dict[str, str]) -> list[
     return [source, *later]
 
 
+def _after(path: list[str], name: str) -> str | None:
+    """The environment after `name` on a promotion path, if any."""
+    return path[path.index(name) + 1] if name in path[:-1] else None
+
+
 # Which drift statistics Lakehouse Monitoring fills in its drift metrics table, by column kind; a statistic
 # of the other kind is NULL there, so a check configured with it would never see drift.
 NUMERIC_DRIFT_STATISTICS = ("ks_statistic", "wasserstein_distance", "population_stability_index")
@@ -675,7 +680,12 @@ class PlatformConfig(Strict):
         return next((m for m in self.models if m.name == name), None)
 
     def promotion_path(self, model: ModelConfig) -> list[str]:
-        """Environments a `deploy-model` version moves through, training environment first ([] for deploy-code)."""
+        """Environments a `deploy-model` version moves through, training environment first ([] for deploy-code).
+
+        Asked for every model of every environment by the review's postures: a deploy-code model's answer
+        needs no environment read."""
+        if model.deployment.strategy != "deploy-model":
+            return []
         return promotion_path(model.deployment, {env.name: env.tier for env in self.envs()})
 
 
@@ -762,15 +772,17 @@ class Environment:
 
     def promotion_target(self, model: ModelConfig) -> str | None:
         """The environment that receives `model`'s registered version from this one (deploy-model), else None."""
-        path = self.platform.promotion_path(model)
-        return path[path.index(self.name) + 1] if self.name in path[:-1] else None
+        return _after(self.platform.promotion_path(model), self.name)
 
     @property
     def promoted_models(self) -> dict[str, list[ModelConfig]]:
-        """Receiving environment -> the deploy-model models it copies from this environment's catalog."""
+        """Receiving environment -> the deploy-model models it copies from this environment's catalog.
+
+        The environments' tiers are read once for every model (a platform can have a thousand)."""
+        tiers = {env.name: env.tier for env in self.platform.envs()}
         found: dict[str, list[ModelConfig]] = {}
         for model in self.platform.models:
-            target = self.promotion_target(model)
+            target = _after(promotion_path(model.deployment, tiers), self.name)
             if target is not None:
                 found.setdefault(target, []).append(model)
         return found
@@ -778,7 +790,8 @@ class Environment:
     @property
     def promotion_targets(self) -> list[str]:
         """Environments whose deployer reads a registered model of this catalog (in config order)."""
-        return [name for name in self.platform.environments if name in self.promoted_models]
+        promoted = self.promoted_models
+        return [name for name in self.platform.environments if name in promoted]
 
     @property
     def creates_workspace(self) -> bool:

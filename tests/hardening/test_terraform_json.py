@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lakestack.cli import main
+from lakestack.terraform_json import MAX_DEPTH, _deeper_than
 from tests.conftest import EXAMPLE_CONFIG
 from tests.review.plan_fixtures import plan, resource_change, write_plan
 
@@ -129,3 +130,26 @@ def test_deeply_nested_json_is_refused_before_any_reader_walks_it(tmp_path, caps
     for argv in commands_reading_synth(synth, tmp_path):
         code, output = run(capsys, *argv)
         assert code == 2 and "nested deeper than 100 levels" in output
+
+
+def _nested(levels: int, shape: str) -> Any:
+    """`levels` containers inside each other; leaf blocks beside them hold only text and numbers."""
+    value: Any = {"leaf": "x", "n": 1}
+    for level in range(levels - 1):
+        if shape == "objects" or (shape == "mixed" and level % 2):
+            value = {"text": "x", "block": {"k": "v"}, "inner": value}
+        else:
+            value = ["x", 1, {"k": "v"}, value]
+    return value
+
+
+@pytest.mark.parametrize("shape", ["objects", "lists", "mixed"])
+@pytest.mark.parametrize("parsed", [False, True], ids=["built", "parsed"])
+def test_depth_limit_is_exact_whatever_the_containers_hold(shape, parsed):
+    """The depth check skips objects holding only scalars: one level more than the limit is still refused."""
+    for levels, too_deep in ((MAX_DEPTH, False), (MAX_DEPTH + 1, True), (MAX_DEPTH + 2, True)):
+        doc = _nested(levels, shape)
+        if parsed:
+            doc = json.loads(json.dumps(doc))
+        assert _deeper_than(doc, MAX_DEPTH) is too_deep, (shape, levels)
+    assert _deeper_than("text", 1) is False and _deeper_than({"a": {}}, 1) is True and _deeper_than({}, 1) is False

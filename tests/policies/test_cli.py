@@ -165,6 +165,22 @@ def test_the_audit_api_imports_no_databricks_sdk() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_audit_command_imports_no_review_engine(tmp_path: Path) -> None:
+    """Every command registers the review's subcommands; only `lakestack review` (and `plan`) load the rest of it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "synth").mkdir()
+    code = ("import sys; from lakestack.cli import main; "
+            f"main(['audit', '--config', {str(EXAMPLE_CONFIG)!r}, '--synth-dir', {str(tmp_path / 'synth')!r}]); "
+            "print(sorted(m for m in sys.modules if m.startswith('review.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "['review.budget', 'review.cli']"
+    import review
+
+    assert review.run_review.__module__ == "review.run"  # still importable from the package
+
+
 def test_an_empty_synth_folder_is_said_not_silently_passed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "synth").mkdir()
     code, out, _ = run(capsys, "--synth-dir", str(tmp_path / "synth"))
