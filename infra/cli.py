@@ -27,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="cdktf.out", metavar="DIR",
                         help="output folder, replaced as a whole (default: cdktf.out)")
     parser.add_argument("--jobs", type=positive_jobs, default=None, metavar="N",
-                        help="at most N environments synthesized at once (default: one more than the cores); each "
-                             "process holds its environment's objects, about 380 MB for 8,000 resources")
+                        help="at most N environments synthesized at once (default: the cores); each process holds its "
+                             "environment's objects, about 250 MB for 8,000 resources")
     parser.set_defaults(handler=run_synth)
 
 

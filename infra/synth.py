@@ -12,12 +12,12 @@ never deleted unless they are synth outputs themselves.
 Large platforms are synthesized in parallel processes, one per environment (its `<env>` and
 `<env>-account` stacks): an environment reads what it needs of another from that environment's
 account stack outputs, never from its stack objects (`infra.stacks.environment.PeerAccounts`).
-Each process pays jsii's start-up (about 1.5 s of CPU), so this pays off only above
+Each process pays jsii's start-up (about 1 s of CPU), so this pays off only above
 `PARALLEL_MIN_MODELS`; the stacks' JSON is byte for byte what one process writes, and the
 manifest is merged in the toolkit's own format. `jobs` caps the processes running at once
-(default: one more than the cores, `default_jobs`): each holds a jsii runtime with every object
-of its environment (about 380 MB for an environment of 8,000 resources), so `jobs=1` trades
-wall clock for memory.
+(default: the cores, `default_jobs`): each holds a jsii runtime with every object of its
+environment (about 250 MB for an environment of 8,000 resources), so `jobs=1` trades wall clock
+for memory.
 
 The worker processes (`infra.synth_worker`) run without jsii's runtime type checks (`python -O`:
 the provider bindings check every argument with typeguard under `__debug__`, about half of the
@@ -90,10 +90,12 @@ def in_processes(models: int, cores: int, jobs: int | None) -> bool:
 
 
 def default_jobs(cores: int) -> int:
-    """One process more than the cores: environments differ in size (dev holds no endpoints or monitors), and a
-    small one overlapping the large ones keeps both cores busy to the end (1,000 models on 2 cores: 23 s of wall
-    clock instead of 27 s, for the small environment's memory; docs/benchmark.md)."""
-    return cores + 1 if cores > 1 else 1
+    """One process per core. One more overlapped a small environment with the large ones, but with the runtime's
+    CPU cut that no longer bought wall clock (1,000 models on 2 cores: 16-20 s either way), and it had three
+    environments' objects in memory at once (590 MB against 500-516 MB; docs/benchmark.md). Environments start
+    in the config's order: in the example's, the small dev overlaps staging, and prod starts when dev is done, so
+    the two large ones do not reach their peaks together."""
+    return max(cores, 1)
 
 
 def is_synth_output(folder: Path) -> bool:

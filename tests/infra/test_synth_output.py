@@ -132,8 +132,8 @@ def test_a_workers_failure_is_raised_as_its_own_with_the_workers_traceback(tmp_p
     assert "in the synth process of one environment:\nTraceback" in failure.__notes__[0]
 
 
-def test_default_jobs_overlap_one_environment_more_than_the_cores_and_one_core_stays_serial():
-    assert [default_jobs(cores) for cores in (1, 2, 8)] == [1, 3, 9]
+def test_default_jobs_are_the_cores():
+    assert [default_jobs(cores) for cores in (1, 2, 8)] == [1, 2, 8]
 
 
 def test_large_platforms_synthesize_per_environment_and_jobs_one_still_does():
