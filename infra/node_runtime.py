@@ -87,8 +87,8 @@ def node_options_for_runtime(environ: MutableMapping[str, str] = os.environ) -> 
 
 def single_process_runtime(environ: MutableMapping[str, str]) -> dict[str, str]:
     """The variables that make jsii start its kernel without the relay, or none where it must keep the relay."""
-    if "JSII_RUNTIME" in environ or not os.access(CHANNEL_SCRIPT, os.X_OK):
-        return {}
+    if os.name != "posix" or "JSII_RUNTIME" in environ or not os.access(CHANNEL_SCRIPT, os.X_OK):
+        return {}  # a POSIX shell script, an executable one (a copy may have lost its mode): else jsii's relay
     program = kernel_program()
     if program is None:
         return {}

@@ -73,6 +73,14 @@ def test_a_runtime_the_user_gave_jsii_is_kept():
     assert single_process_runtime({"JSII_RUNTIME": "/opt/my-runtime.js"}) == {}
 
 
+def test_a_channel_script_that_lost_its_executable_mode_keeps_jsiis_relay(tmp_path, monkeypatch):
+    copy = tmp_path / CHANNEL_SCRIPT.name
+    copy.write_bytes(CHANNEL_SCRIPT.read_bytes())
+    copy.chmod(0o644)
+    monkeypatch.setattr("infra.node_runtime.CHANNEL_SCRIPT", copy)
+    assert single_process_runtime({}) == {}
+
+
 def test_a_kernel_that_does_not_talk_on_fd_3_keeps_jsiis_relay(tmp_path):
     assert KERNEL_CHANNEL in jsii_kernel_files()[KERNEL_PROGRAM]  # the installed jsii's kernel is the one mirrored
     assert written_kernel({KERNEL_PROGRAM: b"new SyncStdio({readFD:4,writeFD:5})"}) is None
