@@ -20,11 +20,10 @@ CREDENTIAL_VALUE = re.compile(
     r"dapi[0-9a-f]{32}|dose[0-9a-f]{32}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|"
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}",
 )
-# How the shapes above begin, each a pattern led by a literal, which the regex engine finds as fast as a substring
-# search (several times faster than the shapes' own search): a text in which none is found holds no credential.
-CREDENTIAL_STARTS = tuple(re.compile(start) for start in (
-    "dapi", "dose", "gh[pousr]_", "github_pat_", "-----BEGIN ", "AKIA", "eyJ",
-))
+# How the shapes above begin, as plain text: a text in which none is found holds no credential. Found with `in`,
+# Python's substring search, which reads a 1,000-model environment's strings many times faster than a pattern.
+CREDENTIAL_STARTS = ("dapi", "dose", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "-----BEGIN ", "AKIA",
+                     "eyJ")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -47,6 +46,6 @@ def credential_shaped_among(texts: Collection[str]) -> set[str]:
     (none does: a few milliseconds for a 1,000-model environment); each text is judged on its own only when a
     start is found."""
     joined = "\n".join(texts)  # no shape holds a line break, so none spans two texts
-    if not any(start.search(joined) for start in CREDENTIAL_STARTS):
+    if not any(start in joined for start in CREDENTIAL_STARTS):
         return set()
     return {text for text in texts if credential_shaped(text)}
