@@ -1,4 +1,4 @@
-"""The Node options of the jsii runtime that runs CDKTF for a synth.
+"""How the jsii runtime that runs CDKTF for a synth starts: its Node options and its one process.
 
 jsii starts one Node process per Python process, the first time a CDK module is imported, and
 keeps every construct of the synth in it. Two options make that process smaller and quicker to
@@ -12,9 +12,9 @@ start, with the same JSON out (docs/benchmark.md):
   of its ~250 resource modules when jsii loads it; the preload defers each to its first use, as
   `provider_module` (infra/cdk.py) does for the Python bindings (about 0.3 s of CPU and 80 MB
   less per runtime). `creation_stacks_off.js`: CDKTF's creation stacks of tokens, which through
-  jsii only ever show the kernel's frames, are left empty (about 1.5 s of CPU and 100 MB less for
+  jsii only ever show the kernel's frames, are left empty (about 2 s of CPU and 100 MB less for
   an 8,000-resource stack). `stable_stringify.js`: CDKTF's JSON writer, json-stable-stringify,
-  with its text built once instead of once per nesting level (the same bytes; 40-60 MB less at
+  with its text built once instead of once per nesting level (the same bytes; 40-100 MB less at
   the peak of an 8,000-resource stack).
 
 They go through NODE_OPTIONS, the one channel jsii passes on to its runtime, and only while the
