@@ -114,6 +114,14 @@ def test_the_shared_tag_resolution_is_the_safe_loaders(tmp_path):
     assert source._lines is None and same(source.data, yaml.load(path.read_text(), Loader=yaml.SafeLoader))
 
 
+def test_the_loader_tracks_no_path_resolvers_so_its_resolver_hooks_may_do_nothing(tmp_path):
+    """The composer's per-node hooks are no-ops (yaml_source._Loader) only because no path resolver is declared."""
+    assert not yaml_source._Loader.yaml_path_resolvers
+    path = tmp_path / "platform.yaml"
+    path.write_text("a: {b: [1, {c: x}], d: [[]]}\ne: [yes]\n")
+    assert load_yaml(path).data == yaml.load(path.read_text(), Loader=yaml.SafeLoader)
+
+
 @pytest.mark.parametrize("text, refusal", [
     ("project: retail\n\"a\\x07\": 1\n", ":2: (top level): control character U+0007"),
     (f"project: retail\ngroups:\n  {CREDENTIAL}: x\n", ":3: groups: holds a value shaped like"),
