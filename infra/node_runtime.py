@@ -77,10 +77,10 @@ def runtime_node_options(user_options: str, preloads: tuple[Path, ...] = PRELOAD
 @contextmanager
 def node_options_for_runtime(environ: MutableMapping[str, str] = os.environ) -> Iterator[None]:
     """Start the jsii runtime inside this block; every variable set for it is restored when it ends."""
+    variables = {"NODE_OPTIONS": runtime_node_options(environ.get("NODE_OPTIONS", "")),
+                 **single_process_runtime(environ)}
     with ExitStack() as stack:
-        stack.enter_context(variable_set("NODE_OPTIONS", runtime_node_options(environ.get("NODE_OPTIONS", "")),
-                                         environ))
-        for name, value in single_process_runtime(environ).items():
+        for name, value in variables.items():
             stack.enter_context(variable_set(name, value, environ))
         yield
 

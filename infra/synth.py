@@ -21,8 +21,9 @@ for memory.
 
 The worker processes (`infra.synth_worker`) run without jsii's runtime type checks (`python -O`:
 the provider bindings check every argument with typeguard under `__debug__`, about half of the
-Python time of a large synth). The same constructs are type-checked statically (mypy against the same classes,
-`make typecheck`), and every serial synth, the tests' included, still runs with the checks.
+Python time of a large synth). The same constructs are type-checked statically (mypy against the
+same classes, `make typecheck`), and every serial synth, the tests' included, still runs with the
+checks.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import tempfile
 import uuid
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from infra.cdk_engine import selected_engine
@@ -156,7 +158,7 @@ def _synth_parallel(config: PlatformConfig, environments: list[str], staging: Pa
     config_file.write_bytes(pickle.dumps(config))
     # One fresh process per environment: a jsii runtime keeps every object it created until it exits.
     with ThreadPoolExecutor(workers) as pool:
-        failures = list(pool.map(lambda env, part: run_worker(config_file, env, part), environments, parts))
+        failures = list(pool.map(partial(run_worker, config_file), environments, parts))
     config_file.unlink()
     for failure in failures:
         if failure is not None:
@@ -179,8 +181,8 @@ def run_worker(config_file: Path, environment: str, out: Path) -> BaseException 
     if done.returncode == 0:
         return None
     failure = out / FAILURE
-    if failure.is_file():
-        reported = pickle.loads(failure.read_bytes())
-        return reported if isinstance(reported, BaseException) else RuntimeError(repr(reported))
+    if failure.is_file():  # written by the worker, an exception pickled (infra.synth_worker.picklable)
+        reported: BaseException = pickle.loads(failure.read_bytes())
+        return reported
     ending = f"was stopped by signal {-done.returncode}" if done.returncode < 0 else f"exited with {done.returncode}"
     return RuntimeError(f"the synth process of environment {environment} {ending} without saying why")
