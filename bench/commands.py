@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.configs import PlatformPair
 from bench.toolchain import Toolchain
+from lakestack.cache import CACHE_ENV, OFF
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ FLOOR_SCRIPT = ("import json, pathlib, sys\n"
                 "        json.loads(f.read_text(encoding='utf-8'))\n")
 FLOOR_AUDIT = "floor: load synth JSON"
 FLOOR_REVIEW = "floor: load base+head JSON"
+AUDIT_UNCACHED = "lakestack audit, config not cached"
 
 
 def _floor(*folders: str) -> Callable[[Toolchain, Case], list[str]]:
@@ -195,6 +197,9 @@ ROWS: tuple[Row, ...] = (
         findings=lambda case, _: synth_summary(case.synth_head), needs=("synth_base", "synth_head")),
     Row("lakestack audit", "lakestack", _lakestack_audit, output=stdout_bytes, findings=audit_findings,
         needs=("synth_base",), ok_exit_codes=(0, 1), subcommand="audit"),
+    # The same audit parsing the config again, as the first command to read a version of it does (`lakestack.cache`).
+    Row(AUDIT_UNCACHED, "lakestack", _lakestack_audit, output=stdout_bytes, findings=audit_findings,
+        needs=("synth_base",), ok_exit_codes=(0, 1), subcommand="audit", env=lambda case: {CACHE_ENV: OFF}),
     Row("lakestack review", "lakestack", _lakestack_review, output=stdout_bytes, findings=review_findings,
         needs=("synth_base", "synth_head"), ok_exit_codes=(0, 1), subcommand="review"),
     Row("cdktf CLI synth", "cdktf CLI", _cdktf_cli_synth,

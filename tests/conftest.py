@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped example config, a local fake Databricks server, one local Spark session."""
+"""Shared fixtures: a private lakestack cache, the shipped example config, a local fake Databricks server, one
+local Spark session."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from infra.config import PlatformConfig, load_config
+from lakestack.cache import CACHE_ENV
+from lakestack.environ import variable_set
 from tests.fakes.server import FakeDatabricks
 
 if TYPE_CHECKING:
@@ -16,6 +19,14 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = ROOT / "infra" / "platform.yaml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The run's own lakestack cache (`lakestack.cache`), for this process and the commands it starts: tests
+    never read or fill the user's."""
+    with variable_set(CACHE_ENV, str(tmp_path_factory.mktemp("lakestack-cache"))):
+        yield
 
 
 @pytest.fixture(scope="session")

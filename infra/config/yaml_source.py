@@ -12,6 +12,10 @@ paths or lines: each check there only decides whether the file is clean. At the 
 a refused text, a duplicate or non-text key, a tag it does not know) the checked build runs instead and
 says exactly what is wrong, where; the lines of a clean file are found the same way when an error about
 its content first asks for one.
+
+The data of a large clean file is kept in lakestack's cache (`lakestack.cache`), found by the digest of the
+file's bytes and of the code that builds and checks it: the next command reading the same file takes it from
+there instead of building it again.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +32,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from lakestack import cache as entries
+from lakestack import secrets as credential_shapes
 from lakestack.collector import collector_paused
 from lakestack.errors import InputError, key_path
 from lakestack.secrets import credential_shaped
@@ -52,6 +58,7 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 ANCHOR = "&"
 # Tags of the scalars the plain build constructs itself; any other goes to the checked build.
 PLAIN_TAGS = tuple(f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float"))
+CACHE_KIND = "yaml"
 
 
 @dataclass
@@ -100,16 +107,42 @@ def load_yaml(path: Path) -> YamlSource:
                          "save the file as UTF-8") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    key = _cache_key(text) if len(text) >= entries.MIN_INPUT_BYTES else None
     with collector_paused():  # the node tree and the data hold no cycle (an alias to itself is refused)
+        data = entries.read_entry(CACHE_KIND, key) if key else None
+        if data is not None:
+            return YamlSource(path=path, data=data, text=text)
         node = _compose(path, text)
         if node is None:
             return YamlSource(path=path, data=None, text=text, _lines={})
         if ANCHOR not in text:  # no anchor, so no alias: each node occurs once, as the plain build needs
             try:
-                return YamlSource(path=path, data=_plain(node, 0), text=text)
+                data = _plain(node, 0)
             except _Doubt:
                 pass
+            else:
+                if key and data is not None:
+                    entries.write_entry(CACHE_KIND, key, data)
+                return YamlSource(path=path, data=data, text=text)
         return _checked(path, text, node)
+
+
+def _cache_key(text: str) -> str | None:
+    """The file's entry: its bytes and the code that builds and checks a clean file's data; None when that
+    code cannot be read (a cache that might outlive a change of the checks is no cache)."""
+    code = _builder_digest()
+    return entries.digest(code.encode(), text.encode("utf-8")) if code else None
+
+
+@cache
+def _builder_digest() -> str:
+    """What decides the data of a clean file: this module, the credential shapes it refuses, PyYAML's release
+    and whether libyaml parses."""
+    try:
+        sources = [Path(module).read_bytes() for module in (__file__, credential_shapes.__file__)]
+    except OSError:
+        return ""
+    return entries.digest(*sources, yaml.__version__.encode(), SafeLoader.__name__.encode())
 
 
 def _checked(path: Path, text: str, node: yaml.Node | None) -> YamlSource:

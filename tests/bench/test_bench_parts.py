@@ -188,6 +188,17 @@ def test_the_floor_loads_every_stack_of_its_folders(tmp_path):
         assert run.exit_code == 0 and run.cpu_seconds > 0
 
 
+def test_the_uncached_audit_is_the_same_audit_with_the_cache_off(tmp_path):
+    from bench.commands import AUDIT_UNCACHED, ROWS
+    from lakestack.cache import CACHE_ENV, OFF
+
+    case = _case(tmp_path)
+    rows = {row.name: row for row in ROWS}
+    tools = Toolchain(lakestack=["lakestack"])
+    assert rows[AUDIT_UNCACHED].argv(tools, case) == rows["lakestack audit"].argv(tools, case)
+    assert rows[AUDIT_UNCACHED].env(case) == {CACHE_ENV: OFF} and rows["lakestack audit"].env(case) == {}
+
+
 def test_cpu_seconds_count_the_children_the_command_waited_for(tmp_path):
     spin = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
     run = _measure(tmp_path, f"import subprocess, sys; subprocess.run([sys.executable, '-c', {spin!r}])")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 from pathlib import Path
@@ -135,3 +136,81 @@ def test_a_refused_key_is_reported_by_the_checked_build(tmp_path, text, refusal)
         load_yaml(path)
     [message] = caught.value.problems
     assert message.startswith(f"{path}{refusal}"), message
+
+
+def _large(tmp_path: Path, extra: str = "") -> Path:
+    """A clean file large enough to be cached: the example with many models' worth of padding."""
+    padding = "".join(f"  - name: padding_{i:05d}\n    note: the same text, written again\n" for i in range(2000))
+    path = tmp_path / "large.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8") + "padding:\n" + padding + extra, encoding="utf-8")
+    assert path.stat().st_size >= yaml_source.entries.MIN_INPUT_BYTES
+    return path
+
+
+def _entries() -> list[Path]:
+    folder = yaml_source.entries.cache_folder(yaml_source.CACHE_KIND)
+    return sorted(folder.glob("*.json")) if folder and folder.is_dir() else []
+
+
+def _not_composed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def composed(*_: Any) -> None:
+        raise AssertionError("the file was parsed again")
+
+    monkeypatch.setattr(yaml_source, "_compose", composed)
+
+
+def test_a_large_clean_file_is_read_from_the_cache_the_second_time(tmp_path, monkeypatch):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    path = _large(tmp_path)
+    first = load_yaml(path)
+    assert len(_entries()) == 1
+    _not_composed(monkeypatch)
+    again = load_yaml(path)
+    assert again.data == first.data == yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_an_edited_file_misses_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    path = _large(tmp_path)
+    load_yaml(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("padding_00000", "renamed_00000"), encoding="utf-8")
+    assert load_yaml(path).data["padding"][0]["name"] == "renamed_00000"
+    assert len(_entries()) == 2
+
+
+def test_a_cached_files_lines_are_still_found(tmp_path, monkeypatch):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    path = _large(tmp_path)
+    expected = load_yaml(path).line_of(("padding", 1999, "note"))
+    assert load_yaml(path).line_of(("padding", 1999, "note")) == expected == path.read_text().count("\n")
+
+
+@pytest.mark.parametrize("extra", [f"refused: {CREDENTIAL}\n", "shared: &block {a: 1}\nagain: *block\n"])
+def test_a_file_the_plain_build_doubts_is_not_cached(tmp_path, monkeypatch, extra):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    path = _large(tmp_path, extra)
+    with contextlib.suppress(InputError):  # the credential is refused, the alias is read
+        load_yaml(path)
+    assert _entries() == []
+
+
+def test_a_small_file_is_never_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    load_yaml(EXAMPLE)
+    assert _entries() == []
+
+
+def test_a_change_of_the_checking_code_misses_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    path = _large(tmp_path)
+    load_yaml(path)
+    monkeypatch.setattr(yaml_source, "_builder_digest", lambda: "another release")
+    load_yaml(path)
+    assert len(_entries()) == 2
+
+
+def test_without_its_own_source_the_loader_does_not_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(yaml_source.entries.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(yaml_source, "_builder_digest", lambda: "")
+    load_yaml(_large(tmp_path))
+    assert _entries() == []
