@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lakestack.json_records import json_records
 from policies.audit import RULES_BY_ID, AuditReport
 from policies.findings import Finding
 from policies.rules.base import Severity
@@ -12,7 +13,7 @@ from policies.rules.base import Severity
 
 def render(report: AuditReport, fmt: str, *, fail_on: Severity, config_path: str | None = None) -> str:
     if fmt == "json":
-        return json.dumps(to_json(report, fail_on), indent=2) + "\n"
+        return json_records(to_json(report, fail_on))
     if fmt == "sarif":
         from policies.sarif import to_sarif
 

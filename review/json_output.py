@@ -7,10 +7,10 @@ size-limited, so it is where a truncated comment points for the full detail.
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+from lakestack.json_records import json_records
 from review.attributes import attribute_changes
 from review.changes import ResourceChange, format_path
 from review.gate import gate_facts
@@ -19,7 +19,8 @@ from review.report import Review
 
 
 def render_json(review: Review) -> str:
-    return json.dumps(review_document(review), indent=2, sort_keys=False, default=str) + "\n"
+    """One member per line and one record (a change, a risk, a grant) per line (`lakestack.json_records`)."""
+    return json_records(review_document(review), default=str)
 
 
 def review_document(review: Review) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ EDGE_METADATA_KEYS = ("provider", "count", "for_each")
 INDEX = re.compile(r"\[\d+\]")
 ATTRIBUTE, OUTPUT = "attribute", "output"  # what a traversal reads
 UNSEEN = object()  # a text not resolved yet (None is a value a text can resolve to)
-CONTAINERS = (dict, list)
 
 # Terraform ids that follow from literal attributes: a schema's id is `catalog.schema`, and so on.
 DERIVED_IDS: dict[str, tuple[str, ...]] = {
@@ -88,12 +86,105 @@ def address_of(mode: str, rtype: str, name: str) -> str:
     return f"{rtype}.{name}" if mode == "managed" else f"data.{rtype}.{name}"
 
 
-@dataclass
 class Walk:
-    """What resolving one resource met: its `${...}` texts (keys included, for its edges) and its parts."""
+    """One resource's resolving walk, and what it met: the `${...}` texts (keys and the metadata's included, for its
+    edges) and the parts of the resolved values (for the rules that read every string).
 
-    texts: list[str] = field(default_factory=list)
-    parts: Parts = field(default_factory=Parts)
+    The stack, its texts resolved so far and the lists the walk fills are attributes, so the recursion
+    over a body passes the value alone.
+    """
+
+    __slots__ = ("known", "parts", "resolver", "stack", "strings", "texts")
+
+    def __init__(self, resolver: Resolver, stack: str) -> None:
+        self.resolver = resolver
+        self.stack = stack
+        self.known = resolver.texts[stack]
+        self.texts: list[str] = []
+        self.parts = Parts()
+        self.strings = self.parts.strings
+
+    def value(self, value: Any) -> Any:
+        """`value` with its references resolved."""
+        if type(value) is str:
+            if "${" not in value:
+                self.strings.append(value)
+                return value
+            return self.reference(value)
+        if type(value) is dict:
+            return self.mapping(value)
+        if type(value) is list:
+            return self.sequence(value)
+        return value
+
+    def mapping(self, value: dict[str, Any], out: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An object with its references resolved: itself when it holds none, else a copy (or `out`, a copy
+        already made).
+
+        Most of a body holds no reference, so only the containers on the way to one are copied; the
+        rest is shared with the parsed synth, which nothing changes.
+        """
+        changes = self.changed(value.items(), keyed=True)
+        if changes:
+            out = dict(value) if out is None else out
+            out.update(changes)
+        elif out is None:
+            out = value
+        self.parts.objects.append(out)
+        return out
+
+    def sequence(self, value: list[Any]) -> list[Any]:
+        """A list with its references resolved: itself when it holds none, else a copy (as `mapping`)."""
+        changes = self.changed(enumerate(value), keyed=False)
+        if not changes:
+            return value
+        out = list(value)
+        for index, resolved in changes:
+            out[index] = resolved
+        return out
+
+    def changed(self, items: Iterable[tuple[Any, Any]], *, keyed: bool) -> list[tuple[Any, Any]] | None:
+        """(key or index, resolved value) of each item a reference changes, most often none.
+
+        Plain strings are the most of a body: they are kept here, without a call, and told from
+        references by a `$` first (a search for one character is the cheaper, and few texts hold one).
+        """
+        strings, texts = self.strings, self.texts
+        out = None
+        for key, item in items:
+            if keyed and "$" in key and "${" in key:
+                texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
+            kind = type(item)
+            if kind is str:
+                if "$" not in item or "${" not in item:
+                    strings.append(item)
+                    continue
+                resolved = self.reference(item)
+            elif kind is dict:
+                resolved = self.mapping(item)
+            elif kind is list:
+                resolved = self.sequence(item)
+            else:
+                continue
+            if resolved is not item:
+                out = out or []
+                out.append((key, resolved))
+        return out
+
+    def reference(self, text: str) -> Any:
+        """A text holding `${...}`, resolved (each text once per stack), and what its value holds kept."""
+        self.texts.append(text)
+        resolved = self.known.get(text, UNSEEN)
+        if resolved is UNSEEN:
+            resolved = self.resolver.text(self.stack, text)
+        kind = type(resolved)
+        if kind is str:
+            self.strings.append(resolved)
+        elif kind is Unresolved:
+            self.parts.unresolved.append(resolved)
+        else:
+            self.parts.add(resolved)
+        return resolved
 
 
 class Resolver:
@@ -111,16 +202,16 @@ class Resolver:
         self.raw: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
             (stack, address): (rtype, body) for stack, blocks in self.blocks.items()
             for _, rtype, _, body, address in blocks}
-        self.addresses = {stack: {block[4] for block in blocks} for stack, blocks in self.blocks.items()}
+        self.targets = {stack: Targets({block[4] for block in blocks}) for stack, blocks in self.blocks.items()}
         self.done: dict[tuple[str, str], tuple[dict[str, Any], Walk]] = {}
         self.active: set[tuple[str, str]] = set()
-        self.texts: dict[tuple[str, str], Any] = {}
+        self.texts: dict[str, dict[str, Any]] = {stack: {} for stack in stacks}  # per stack: text -> its value
         # References met while their resource was still being resolved (a cycle): a text whose resolution met
         # one is not remembered, since the same text resolves further once that resource is done.
         self.cycles = 0
 
     def resources(self, stack: str, env: str, source: Source) -> list[Resource]:
-        declared = self.addresses[stack]
+        targets = self.targets[stack]
         out = []
         for mode, rtype, name, body, address in self.blocks[stack]:
             attributes, walk = self.resolved(stack, address)
@@ -128,7 +219,7 @@ class Resolver:
                 address=address, type=rtype, name=name, stack=stack, environment=env,
                 attributes=attributes, source=source,
                 lifecycle=body.get("lifecycle") or {}, provider=body.get("provider"), mode=mode,
-                edges=edges(body, walk.texts, declared), parts=walk.parts,
+                edges=edges(body.get("depends_on"), walk.texts, targets), parts=walk.parts,
             ))
         return out
 
@@ -145,77 +236,20 @@ class Resolver:
 
     def resolve(self, key: tuple[str, str]) -> tuple[dict[str, Any], Walk]:
         body = self.raw[key][1]
-        attributes = dict(body)
-        for metadata in METADATA_KEYS & body.keys():
-            del attributes[metadata]
-        walk = Walk()
+        attributes = dict(body)  # the body less its metadata: a copy of its own, so resolved values are written in it
+        metadata = METADATA_KEYS & body.keys()
+        for name in metadata:
+            del attributes[name]
+        walk = Walk(self, key[0])
         self.active.add(key)
         try:
-            return self.container(key[0], attributes, walk), walk
+            walk.mapping(attributes, attributes)
         finally:
             self.active.discard(key)
-
-    def value(self, stack: str, value: Any, walk: Walk) -> Any:
-        """`value` with its references resolved, and what it holds added to `walk`."""
-        if type(value) is str:
-            if "${" not in value:
-                walk.parts.strings.append(value)
-                return value
-            return self.reference(stack, value, walk)
-        if type(value) in CONTAINERS:
-            return self.container(stack, value, walk)
-        return value
-
-    def container(self, stack: str, value: Any, walk: Walk) -> Any:
-        """An object or list with its references resolved: itself when it holds none, else a copy.
-
-        Most of a body holds no reference, so only the containers on the way to one are copied; the
-        rest is shared with the parsed synth, which nothing changes. Plain strings are the most of a
-        body: they are kept here, without a call.
-        """
-        is_object = type(value) is dict
-        out: Any = value
-        strings, objects = walk.parts.strings, walk.parts.objects
-        at = len(objects)
-        if is_object:
-            objects.append(value)
-        pairs: Iterable[tuple[Any, Any]] = value.items() if is_object else enumerate(value)
-        for key, item in pairs:
-            if is_object and "${" in key:
-                walk.texts.append(key)  # Terraform JSON interpolates object keys too: an edge, never resolved here
-            kind = type(item)
-            if kind is str:
-                if "${" not in item:
-                    strings.append(item)
-                    continue
-                resolved = self.reference(stack, item, walk)
-            elif kind in CONTAINERS:
-                resolved = self.container(stack, item, walk)
-                if resolved is item:
-                    continue
-            else:
-                continue
-            if out is value:
-                out = dict(value) if is_object else list(value)
-                if is_object:
-                    objects[at] = out
-            out[key] = resolved
-        return out
-
-    def reference(self, stack: str, text: str, walk: Walk) -> Any:
-        """A text holding `${...}`, resolved (each text once per stack), and what its value holds added to `walk`."""
-        walk.texts.append(text)
-        resolved = self.texts.get((stack, text), UNSEEN)
-        if resolved is UNSEEN:
-            resolved = self.text(stack, text)
-        kind = type(resolved)
-        if kind is str:
-            walk.parts.strings.append(resolved)
-        elif kind is Unresolved:
-            walk.parts.unresolved.append(resolved)
-        else:
-            walk.parts.add(resolved)
-        return resolved
+        if metadata:  # their references are edges too, though not resolved
+            walk.texts += [text for name in EDGE_METADATA_KEYS if name in metadata
+                           for text in expression_texts(body[name])]
+        return attributes, walk
 
     def text(self, stack: str, text: str) -> Any:
         """A string with `${...}` parts: the literal result, or Unresolved naming every reference. Remembered
@@ -223,7 +257,7 @@ class Resolver:
         cycles = self.cycles
         resolved = self.resolve_text(stack, text)
         if self.cycles == cycles:
-            self.texts[(stack, text)] = resolved
+            self.texts[stack][text] = resolved
         return resolved
 
     def resolve_text(self, stack: str, text: str) -> Any:
@@ -275,21 +309,30 @@ class Resolver:
         declared = ((doc or {}).get("output") or {}).get(output)
         if not isinstance(declared, dict) or "value" not in declared:
             return Unresolved("${" + expr + "}")
-        return self.value(producer, declared["value"], Walk())  # what it holds is added where it lands
+        return Walk(self, producer).value(declared["value"])  # what it holds is added where it lands
 
 
-def edges(body: dict[str, Any], texts: list[str], declared: set[str]) -> tuple[str, ...]:
-    """The addresses of its stack (`declared`) a body references, through the `${...}` texts its walk met or its
-    unresolved metadata (not `lifecycle`), and those it names in `depends_on`."""
-    found: dict[str, None] = dict.fromkeys(map(str, body.get("depends_on") or ()))
-    for key in EDGE_METADATA_KEYS:
-        if key in body:
-            texts = texts + expression_texts(body[key])  # not resolved, but still an edge
+def edges(depends_on: list[Any] | None, texts: list[str], targets: Targets) -> tuple[str, ...]:
+    """The addresses of its stack a resource references, through the `${...}` texts its walk met, and those it
+    names in `depends_on`: in that order, each once."""
+    found: dict[str, None] = dict.fromkeys(map(str, depends_on)) if depends_on else {}
     for text in texts:
-        for target in referenced_addresses(text):
-            if target in declared:
-                found[target] = None
+        for target in targets[text]:
+            found[target] = None
     return tuple(found)
+
+
+class Targets(dict[str, tuple[str, ...]]):
+    """Text -> the addresses of one stack (`declared`) its `${...}` parts reference, found on a text's first use:
+    a stack's resources share a few thousand texts, met tens of thousands of times at 1,000 models."""
+
+    def __init__(self, declared: set[str]) -> None:
+        super().__init__()
+        self.declared = declared
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        found = self[text] = tuple(address for address in referenced_addresses(text) if address in self.declared)
+        return found
 
 
 def expression_texts(value: Any) -> list[str]:
